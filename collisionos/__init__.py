@@ -1,0 +1,74 @@
+"""CollisionOS: management software for collision repair shops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from collisionos.config import build_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the app; ``config`` overrides settings read from the environment."""
+    settings = build_config()
+    if config:
+        settings.update(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_FOLDER"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "collisionos" / "static"),
+    )
+    app.config.update(settings)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from collisionos import models  # noqa: F401  (every table on db.metadata before Migrate runs)
+    from collisionos.database import configure_engine
+    from collisionos.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from collisionos.auth import bp as auth_bp
+    from collisionos.pages import bp as pages_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from collisionos.cli import seed_cli, users_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,1 @@
+"""Use cases: one function per action; the only layer that commits."""

@@ -1,0 +1,1 @@
+"""Seeders: shop defaults, demo data and bulk data."""
