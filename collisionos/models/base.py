@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -93,6 +93,10 @@ class ShopOwned:
     shop_id: Mapped[int] = mapped_column(
         sa.Integer, sa.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False, index=True, sort_order=-90
     )
+
+    @declared_attr
+    def shop(cls) -> Mapped[Any]:
+        return relationship("Shop", foreign_keys=[cls.shop_id])
 
 
 class UserStamped:
