@@ -12,7 +12,7 @@ from collisionos.domain.repair_orders import OPEN_STATUSES
 from collisionos.extensions import db
 from collisionos.models import LoanerVehicle, PartLine, RepairOrder
 from collisionos.models.base import utcnow
-from collisionos.models.enums import LoanerStatus
+from collisionos.models.enums import LoanerStatus, RepairOrderStatus
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,10 @@ def home_counts(shop_id: int, now: datetime | None = None) -> HomeCounts:
     now = now or utcnow()
     open_filter = (RepairOrder.shop_id == shop_id, RepairOrder.ro_status.in_(sorted(OPEN_STATUSES)))
     by_status = db.session.execute(
-        sa.select(RepairOrder.ro_status, sa.func.count())
-        .where(*open_filter)
-        .group_by(RepairOrder.ro_status)
-        .order_by(RepairOrder.ro_status)
+        sa.select(RepairOrder.ro_status, sa.func.count()).where(*open_filter).group_by(RepairOrder.ro_status)
     ).all()
+    workflow_order = {status: n for n, status in enumerate(RepairOrderStatus)}
+    by_status = sorted(by_status, key=lambda row: workflow_order.get(row[0], len(workflow_order)))
     on_hold = db.session.scalar(sa.select(sa.func.count()).where(*open_filter, RepairOrder.is_on_hold.is_(True)))
     parts_overdue = db.session.scalar(
         sa.select(sa.func.count()).where(

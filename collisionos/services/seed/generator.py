@@ -470,9 +470,13 @@ def build_bundle(
             opened + timedelta(days=1.2) if state not in (P.NEEDED, P.SOURCING, P.QUOTED, P.CANCELLED) else None
         )
         eta = order_date + timedelta(days=vendor.lead_days) if order_date else None
+        if state in (P.ORDERED, P.SHIPPED) and eta:
+            # Still on its way: most due in the next days, a few already late.
+            eta = max(eta, now + timedelta(days=rng.choice((-2, 1, 1, 2, 3, 4)), hours=rng.randrange(0, 8)))
         if state == P.BACKORDERED and eta:
-            eta = eta + timedelta(days=rng.randrange(3, 12))
-        received = eta if state in (P.RECEIVED, P.INSPECTED, P.INSTALLED, P.RETURNED) else None
+            eta = max(eta, now) + timedelta(days=rng.randrange(3, 12))
+        in_hand = state in (P.RECEIVED, P.INSPECTED, P.INSTALLED, P.RETURNED)
+        received = min(eta, now - timedelta(hours=1)) if in_hand and eta else None
         received_qty = qty if received else Decimal(0)
         installed_qty = qty if state == P.INSTALLED else Decimal(0)
         margin = ((price - net) / price * 100).quantize(Decimal("0.01")) if price else None
@@ -504,8 +508,8 @@ def build_bundle(
                 promised_delivery_date=eta,
                 actual_delivery_date=received,
                 received_date=received,
-                installation_date=received + timedelta(days=1) if state == P.INSTALLED and received else None,
-                return_date=received + timedelta(days=1) if state == P.RETURNED and received else None,
+                installation_date=min(received + timedelta(days=1), now) if state == P.INSTALLED and received else None,
+                return_date=min(received + timedelta(days=1), now) if state == P.RETURNED and received else None,
                 return_reason="defective" if state == P.RETURNED else None,
                 inspection_completed=state == P.INSPECTED,
                 backorder_date=order_date if state == P.BACKORDERED else None,
