@@ -66,15 +66,19 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     with application.app_context():
         db.session.rollback()
         db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
-                for name in reversed(tables):
-                    conn.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608
-                conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+        # Children first; DELETE is much faster than TRUNCATE on mostly empty tables.
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # Outside a transaction: SQLite ignores this pragma inside one.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for name in tables:
+                conn.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608
+            conn.commit()
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 @pytest.fixture

@@ -293,11 +293,11 @@ def user_fk(*, nullable: bool = True) -> Any:
     return fk("users", ondelete="SET NULL", nullable=nullable)
 
 
-def date_order_check(table: str, start: str, end: str) -> sa.CheckConstraint:
-    """CHECK ``end >= start`` when both are set, named ``ck_<table>_<end>_after_<start>``."""
+def date_order_check(table: str, start: str, end: str, *, name: str | None = None) -> sa.CheckConstraint:
+    """CHECK ``end >= start`` when both are set, named ``ck_<table>_<end>_after_<start>`` unless ``name`` is given."""
     return sa.CheckConstraint(
         f"{end} IS NULL OR {start} IS NULL OR {end} >= {start}",
-        name=f"{table}_{end}_after_{start}",
+        name=name or f"{table}_{end}_after_{start}",
     )
 
 

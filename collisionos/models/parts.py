@@ -129,7 +129,12 @@ class PartLine(Timestamped, ShopOwned, UserStamped, db.Model):
     __table_args__ = (
         db.UniqueConstraint("repair_order_id", "line_number", name="uq_advanced_parts_management_ro_line_number"),
         db.CheckConstraint("quantity_ordered > 0", name="advanced_parts_management_quantity_ordered_positive"),
-        date_order_check("advanced_parts_management", "warranty_start_date", "warranty_end_date"),
+        date_order_check(
+            "advanced_parts_management",
+            "warranty_start_date",
+            "warranty_end_date",
+            name="advanced_parts_management_warranty_end_after_start",
+        ),
         db.Index("ix_advanced_parts_management_shop_status", "shop_id", "part_status"),
         db.Index("ix_advanced_parts_management_vendor_order_date", "vendor_id", "order_date"),
     )

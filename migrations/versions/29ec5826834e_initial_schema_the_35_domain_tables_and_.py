@@ -2904,7 +2904,7 @@ def upgrade():
     sa.CheckConstraint('shipping_cost >= 0', name=op.f('ck_advanced_parts_management_shipping_cost_nonneg')),
     sa.CheckConstraint('total_cost >= 0', name=op.f('ck_advanced_parts_management_total_cost_nonneg')),
     sa.CheckConstraint('vendor_performance_score >= 1 AND vendor_performance_score <= 5', name=op.f('ck_advanced_parts_management_vendor_performance_score_range')),
-    sa.CheckConstraint('warranty_end_date IS NULL OR warranty_start_date IS NULL OR warranty_end_date >= warranty_start_date', name=op.f('ck_advanced_parts_management_warranty_end_date_after_warranty_start_date')),
+    sa.CheckConstraint('warranty_end_date IS NULL OR warranty_start_date IS NULL OR warranty_end_date >= warranty_start_date', name=op.f('ck_advanced_parts_management_warranty_end_after_start')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_advanced_parts_management_created_by'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['estimate_line_item_id'], ['estimate_line_items.id'], name=op.f('fk_advanced_parts_management_estimate_line_item_id'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['inspected_by'], ['users.id'], name=op.f('fk_advanced_parts_management_inspected_by'), ondelete='SET NULL'),
