@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
 
     register_extensions(app)
+    register_audit_context(app)
     register_blueprints(app)
     register_cli(app)
     register_security_headers(app)
@@ -36,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     from collisionos import models  # noqa: F401  (every table on db.metadata before Migrate runs)
     from collisionos.database import configure_engine
     from collisionos.extensions import csrf, db, login_manager, migrate
+    from collisionos.services import audit  # noqa: F401  (registers the audit trail listeners)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -43,6 +45,35 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+
+
+def register_audit_context(app: Flask) -> None:
+    """Attribute every write made while serving a request to the logged-in user."""
+    import uuid
+
+    from flask import g, request
+    from flask_login import current_user
+
+    from collisionos.services.audit import Actor, reset_actor, set_actor
+
+    @app.before_request
+    def audit_actor() -> None:
+        user = current_user if current_user and current_user.is_authenticated else None
+        g.audit_token = set_actor(
+            Actor(
+                user_id=user.id if user else None,
+                user_label=user.username if user else "anonymous",
+                ip_address=request.remote_addr,
+                user_agent=request.user_agent.string[:500] if request.user_agent else None,
+                request_id=request.headers.get("X-Request-Id", uuid.uuid4().hex)[:64],
+            )
+        )
+
+    @app.teardown_request
+    def reset_audit_actor(_error: BaseException | None) -> None:
+        token = g.pop("audit_token", None)
+        if token is not None:
+            reset_actor(token)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import ColumnProperty, DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -113,7 +113,7 @@ class UserStamped:
 # --- column helpers -----------------------------------------------------------------------------
 #
 # Checks are declared through ``Column.info`` and turned into named CHECK constraints once the
-# model is mapped (see ``_add_declared_checks``), so each rule is written once.
+# model is mapped (see ``_configure_model``), so each rule is written once.
 
 
 def _values(values: Iterable[str] | type[Enum]) -> list[str]:
@@ -302,8 +302,13 @@ def date_order_check(table: str, start: str, end: str, *, name: str | None = Non
 
 
 @event.listens_for(Mapper, "after_mapper_constructed")
-def _add_declared_checks(mapper: Mapper, _class: type) -> None:
-    """Turn each column's ``info['check']`` into a named CHECK constraint on the model's table."""
+def _configure_model(mapper: Mapper, _class: type) -> None:
+    """Keep old values for the audit trail and turn ``info['check']`` into named CHECK constraints."""
+    # Load a column's old value before it is overwritten, even on an expired object, so the
+    # audit trail can record "old" and a no-op assignment is recognised as one.
+    for prop in mapper._props.values():  # not .column_attrs: that would configure every mapper now
+        if isinstance(prop, ColumnProperty):
+            prop.active_history = True
     table = mapper.local_table
     if not isinstance(table, sa.Table):
         return
