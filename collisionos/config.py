@@ -31,7 +31,10 @@ def load_or_create_secret_key(folder: Path) -> str:
         return from_env
     key_file = folder / "secret_key"
     if key_file.exists():
-        return key_file.read_text().strip()
+        stored = key_file.read_text().strip()
+        if stored:
+            return stored
+        key_file.unlink()  # an empty key file would mean an empty key: make a new one
     folder.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     # Create with owner-only permissions; never readable by other local users.

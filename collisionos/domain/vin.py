@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from vininfo import Vin
-from vininfo.exceptions import ValidationError as VininfoError
 
 from collisionos.domain.errors import ValidationError
 
@@ -89,23 +89,24 @@ class DecodedVin:
     check_digit_valid: bool | None  # None where the region has no check digit
 
 
-def model_year(vin: str) -> int | None:
+_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"  # position 10; the cycle repeats every 30 years
+
+
+def model_year(vin: str, today: date | None = None) -> int | None:
     """Return the model year from position 10, disambiguated by position 7 for North American VINs.
 
-    The year code repeats every 30 years; for North American VINs a digit in position 7 means
-    1980-2009 and a letter means 2010-2039. Elsewhere the most recent candidate is taken.
+    The year code repeats every 30 years (A = 1980 or 2010 ...). For North American VINs a digit in
+    position 7 means 1980-2009 and a letter 2010-2039 (DOMAIN.md §5.9). Elsewhere the latest
+    year that is not beyond next year is taken.
     """
-    try:
-        candidates = sorted(Vin(vin).years)
-    except (VininfoError, KeyError, IndexError):
+    if len(vin) < 10 or vin[9] not in _YEAR_CODES:
         return None
-    if not candidates:
-        return None
-    if is_north_american(vin):
-        in_range = [y for y in candidates if (1980 <= y <= 2009) == vin[6].isdigit()]
-        if in_range:
-            return in_range[0]
-    return candidates[-1]
+    first = 1980 + _YEAR_CODES.index(vin[9])
+    if is_north_american(vin) and len(vin) >= 7:
+        return first if vin[6].isdigit() else first + 30
+    latest = (today or datetime.now(UTC).date()).year + 1
+    candidates = [year for year in (first, first + 30, first + 60) if year <= latest]
+    return candidates[-1] if candidates else first
 
 
 def decode_vin(raw: str | None) -> DecodedVin:

@@ -80,7 +80,8 @@ class ProductionStage(Timestamped, ShopOwned, UserStamped, db.Model):
 
     stage_name: Mapped[str] = string(100, nullable=False)
     customer_visible_name: Mapped[str | None] = string(100)
-    stage_code: Mapped[str] = string(20, nullable=False)
+    # Str(30), not DOMAIN's Str(20): §4 codes are the stage types upper-cased, e.g. PRE_DELIVERY_INSPECTION (23).
+    stage_code: Mapped[str] = string(30, nullable=False)
     stage_type: Mapped[str] = enum_column(
         "production_stages", "stage_type", STAGE_TYPES, default="production", nullable=False
     )

@@ -100,7 +100,8 @@ class User(UserMixin, Timestamped, UserStamped, db.Model):
     def can_log_in(self, now: datetime | None = None) -> bool:
         """Return True when the account is active and not locked (DOMAIN.md §A2)."""
         now = now or utcnow()
-        locked = self.account_locked and self.unlock_at is not None and now < self.unlock_at
+        # Locked with no unlock time means locked until someone unlocks the account.
+        locked = self.account_locked and (self.unlock_at is None or now < self.unlock_at)
         return bool(self.is_active) and not locked
 
     def get_id(self) -> str:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from collisionos.domain.passwords import hash_password, needs_rehash, verify_password
 from collisionos.extensions import db
 from collisionos.models import User
+from collisionos.models.base import utcnow
 
 
 def authenticate(email: str, password: str, *, now: datetime) -> User | None:
@@ -31,6 +32,6 @@ def load_session_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or (user.session_token or "") != token:
+    if user is None or not user.can_log_in(utcnow()) or (user.session_token or "") != token:
         return None
     return user

@@ -47,6 +47,8 @@ def create_user(
         raise ValidationError(f"{email!r} is not an email address.")
     if role not in {r.value for r in Role}:
         raise ValidationError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.")
+    if shop_id is None and role != Role.ADMIN:
+        raise ValidationError(f"A {role.replace('_', ' ')} works in a shop: give --shop.")
     if shop_id is not None and db.session.get(Shop, shop_id) is None:
         raise NotFound(f"There is no shop with id {shop_id}.")
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)) is not None:

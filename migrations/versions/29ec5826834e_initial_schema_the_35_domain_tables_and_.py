@@ -679,7 +679,7 @@ def upgrade():
     sa.Column('shop_id', sa.Integer(), nullable=False),
     sa.Column('stage_name', sa.String(length=100), nullable=False),
     sa.Column('customer_visible_name', sa.String(length=100), nullable=True),
-    sa.Column('stage_code', sa.String(length=20), nullable=False),
+    sa.Column('stage_code', sa.String(length=30), nullable=False),
     sa.Column('stage_type', sa.Enum('production', 'quality', 'administrative', 'customer_interaction', 'external', name='production_stages_stage_type', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('workflow_stage_type', sa.Enum('intake', 'blueprint', 'disassembly', 'parts_hold', 'frame_repair', 'body_work', 'prep_prime', 'paint_booth', 'paint_finish', 'denib_polish', 'mechanical_repair', 'assembly', 'adas_calibration', 'final_qc', 'detail_cleanup', 'pre_delivery_inspection', 'customer_walkthrough', 'delivery', name='production_stages_workflow_stage_type', native_enum=False, create_constraint=True), nullable=True),
     sa.Column('category', sa.Enum('intake', 'disassembly', 'repair', 'paint', 'reassembly', 'quality', 'delivery', name='production_stages_category', native_enum=False, create_constraint=True), nullable=False),

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from collisionos.domain.passwords import verify_password
 from collisionos.extensions import db
@@ -16,15 +14,6 @@ from collisionos.models.enums import RepairOrderStatus, Role
 from collisionos.services.seed import demo as demo_seed
 from tests import factories
 
-ON_POSTGRES = make_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://").get_backend_name() == "postgresql"
-STAGE_CODE_TOO_LONG = pytest.mark.xfail(
-    ON_POSTGRES,
-    reason=(
-        "BUG: stage code PRE_DELIVERY_INSPECTION (23 characters) does not fit production_stages.stage_code "
-        "String(20) (collisionos/models/production.py:83); PostgreSQL refuses it, so every seed command fails"
-    ),
-    strict=True,
-)
 PASSWORD = "a-long-staff-password"
 
 
@@ -67,7 +56,6 @@ def _create_user(runner, shop_id: int, email: str = "sana@shop.example", role: s
     )
 
 
-@STAGE_CODE_TOO_LONG
 def test_seed_defaults_reports_what_it_created_and_the_owner_login(app, runner):
     result = runner.invoke(args=["seed", "defaults"])
 
@@ -81,7 +69,6 @@ def test_seed_defaults_reports_what_it_created_and_the_owner_login(app, runner):
     assert verify_password(owner.password, password[1])
 
 
-@STAGE_CODE_TOO_LONG
 def test_seed_defaults_twice_creates_nothing_new(app, runner):
     runner.invoke(args=["seed", "defaults"])
     before = _row_counts(app)
@@ -102,7 +89,6 @@ def test_seed_defaults_for_an_unknown_shop_fails_with_a_message(runner):
     assert "no shop with id 999" in result.output
 
 
-@STAGE_CODE_TOO_LONG
 def test_seed_demo_prints_a_login_for_every_role(app, runner, monkeypatch):
     # The logins are the point here; one repair order in the main shop keeps the test quick.
     monkeypatch.setattr(demo_seed, "DEMO_STATUSES", [RepairOrderStatus.IN_PRODUCTION])
@@ -127,7 +113,6 @@ def test_seed_demo_prints_a_login_for_every_role(app, runner, monkeypatch):
     assert re.findall(r"^\s+(\S+@\S+)\s+(\w+)\s", again.output, re.MULTILINE) == logins
 
 
-@STAGE_CODE_TOO_LONG
 def test_seed_bulk_reports_the_rows_it_inserted(app, runner):
     runner.invoke(args=["seed", "defaults"])
 
@@ -204,9 +189,34 @@ def test_users_create_with_an_unknown_role_is_rejected(app, runner, shop_id):
     assert _user(app, "boss@shop.example") is None
 
 
+def test_users_create_without_a_shop_is_refused_except_for_a_platform_admin(app, runner):
+    refused = runner.invoke(
+        args=["users", "create", "--email", "t@shop.example", "--role", "technician", "--password", PASSWORD]
+    )
+    admin = runner.invoke(
+        args=["users", "create", "--email", "a@platform.example", "--role", "admin", "--password", PASSWORD]
+    )
+
+    assert refused.exit_code != 0 and "works in a shop" in refused.output
+    assert _user(app, "t@shop.example") is None
+    assert admin.exit_code == 0, admin.output
+    assert _user(app, "a@platform.example") is not None
+
+
 def test_users_create_with_a_short_password_is_rejected(app, runner, shop_id):
     result = runner.invoke(
-        args=["users", "create", "--email", "x@shop.example", "--role", "technician", "--password", "short"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x@shop.example",
+            "--role",
+            "technician",
+            "--shop",
+            str(shop_id),
+            "--password",
+            "short",
+        ]
     )
 
     assert result.exit_code != 0

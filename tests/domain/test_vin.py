@@ -141,14 +141,6 @@ def test_model_year_is_disambiguated_by_position_7(position_7, year_code, expect
         assert model_year(_year_vin(position_7, year_code)) == expected
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: DOMAIN.md §5.9 says a letter in position 7 means 2010-2039, but model_year() "
-        "(collisionos/domain/vin.py:99-108) only picks among vininfo's candidates, which stop at next year, "
-        "so 2028-2039 codes fall back to 1998-2009"
-    ),
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("year_code", "expected"),
     [("W", 2028), ("Y", 2030), ("1", 2031), ("5", 2035), ("9", 2039)],

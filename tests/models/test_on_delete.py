@@ -205,7 +205,7 @@ def test_deleting_a_shop_removes_its_rows_in_every_table_and_nothing_else(sessio
 
     left = {name: ids for name, ids in surviving(session, doomed_rows).items() if ids}
     assert left == {"audit_log": doomed_rows["audit_log"]}  # the audit trail outlives the shop
-    assert session.scalars(sa.select(AuditLog.shop_id).where(AuditLog.id.in_(left["audit_log"]))).all() == [None]
+    assert set(session.scalars(sa.select(AuditLog.shop_id).where(AuditLog.id.in_(left["audit_log"])))) == {None}
     assert rows_of(session, kept.id) == kept_rows
 
 
