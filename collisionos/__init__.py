@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_audit_context(app)
     register_blueprints(app)
+    register_admin(app)
     register_cli(app)
     register_security_headers(app)
     return app
@@ -82,6 +83,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+
+
+def register_admin(app: Flask) -> None:
+    from collisionos.admin import init_admin
+
+    init_admin(app)
 
 
 def register_cli(app: Flask) -> None:

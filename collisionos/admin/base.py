@@ -1,0 +1,241 @@
+"""The secure base view every admin view inherits: login, role permissions, shop scoping, CSRF,
+readable formatting, bounded exports and no 500 from a bad URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError, StatementError
+from werkzeug.exceptions import HTTPException
+
+from collisionos.admin import formatters
+from collisionos.admin.converters import ModelConverter, ShopFilterConverter
+from collisionos.domain.permissions import Action, allowed, sees_money
+from collisionos.extensions import db
+from collisionos.tenancy import current_shop_id
+
+# Columns the system writes: never in a form.
+SYSTEM_COLUMNS = frozenset(
+    {
+        "id",
+        "shop_id",
+        "shop",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "password",
+        "session_token",
+        "two_factor_secret",
+        "password_reset_token",
+        "email_verification_token",
+        "api_key",
+    }
+)
+# Spreadsheet programs run cells starting with these as formulas (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def money_columns(model: type) -> frozenset[str]:
+    """Names of the model's money columns: Numeric with scale 2 and precision 12 or more."""
+    return frozenset(
+        column.key
+        for column in sa.inspect(model).columns
+        if isinstance(column.type, sa.Numeric) and column.type.scale == 2 and (column.type.precision or 0) >= 12
+    )
+
+
+class ShopAjaxLoader(QueryAjaxModelLoader):
+    """Type-ahead lookups that only ever return rows of the current shop."""
+
+    def get_query(self) -> Any:
+        query = super().get_query()
+        if hasattr(self.model, "shop_id"):
+            query = query.filter(self.model.shop_id == current_shop_id())
+        return query
+
+    def get_one(self, pk: Any) -> Any:
+        try:
+            return self.get_query().filter(self.pk == int(pk)).one_or_none()
+        except (TypeError, ValueError):
+            return None
+
+
+class SecureModelView(ModelView):
+    """Base view: a role sees only what the permission matrix allows, and only its shop's rows."""
+
+    area = "jobs"
+    form_base_class = FlaskForm
+    model_form_converter = ModelConverter
+    filter_converter = ShopFilterConverter()
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    export_types = ["csv"]
+    export_max_rows = 5000
+    column_display_pk = False
+    # A COUNT(*) over a large table is the slow part of a list page: show next/previous instead.
+    simple_list_pager = False
+    # Child tables without shop_id: (parent model, parent foreign key on this model).
+    parent_scope: tuple[type, str] | None = None
+    read_only = False
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        self._money = money_columns(model)
+        super().__init__(model, db, **kwargs)
+
+    # --- permissions -------------------------------------------------------------------------
+    def _may(self, action: Action) -> bool:
+        return bool(current_user and current_user.is_authenticated and allowed(current_user.role, self.area, action))
+
+    def is_accessible(self) -> bool:
+        return self._may(Action.VIEW)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return not self.read_only and self._may(Action.CREATE)
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return not self.read_only and self._may(Action.EDIT)
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return not self.read_only and self._may(Action.DELETE)
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return self._may(Action.EXPORT)
+
+    # --- what a role may see -----------------------------------------------------------------
+    def _visible(self, columns: list[Any]) -> list[Any]:
+        if current_user and current_user.is_authenticated and sees_money(current_user.role):
+            return columns
+        return [c for c in columns if (c[0] if isinstance(c, tuple) else c) not in self._money]
+
+    @property
+    def _list_columns(self) -> list[Any]:
+        return self._visible(self.__dict__.get("_all_list_columns", []))
+
+    @_list_columns.setter
+    def _list_columns(self, value: list[Any]) -> None:
+        self.__dict__["_all_list_columns"] = value
+
+    @property
+    def _details_columns(self) -> list[Any]:
+        return self._visible(self.__dict__.get("_all_details_columns", []))
+
+    @_details_columns.setter
+    def _details_columns(self, value: list[Any]) -> None:
+        self.__dict__["_all_details_columns"] = value
+
+    @property
+    def _export_columns(self) -> list[Any]:
+        return self._visible(self.__dict__.get("_all_export_columns", []))
+
+    @_export_columns.setter
+    def _export_columns(self, value: list[Any]) -> None:
+        self.__dict__["_all_export_columns"] = value
+
+    def _strip_money(self, form: Any) -> Any:
+        if not sees_money(current_user.role):
+            for name in list(form._fields):
+                if name in self._money:
+                    del form[name]
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._strip_money(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._strip_money(super().edit_form(obj))
+
+    # --- shop scoping ------------------------------------------------------------------------
+    def scope(self, query: Any) -> Any:
+        shop_id = current_shop_id()
+        if hasattr(self.model, "shop_id"):
+            return query.filter(self.model.shop_id == shop_id)
+        if self.parent_scope is not None:
+            parent, key = self.parent_scope
+            return query.join(parent, getattr(self.model, key) == parent.id).filter(parent.shop_id == shop_id)
+        raise RuntimeError(f"{self.model.__name__} has no shop scope")
+
+    def get_query(self) -> Any:
+        return self.scope(super().get_query())
+
+    def get_count_query(self) -> Any:
+        return self.scope(super().get_count_query())
+
+    def get_one(self, id: Any) -> Any:
+        try:
+            key = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        row = self.get_query().filter(self.model.id == key).one_or_none()
+        if row is None:
+            abort(404)
+        return row
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if is_created and hasattr(model, "shop_id") and model.shop_id is None:
+            model.shop_id = current_shop_id()
+        if is_created and hasattr(model, "created_by"):
+            model.created_by = current_user.id
+        if hasattr(model, "updated_by"):
+            model.updated_by = current_user.id
+
+    # --- forms -------------------------------------------------------------------------------
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        for name in SYSTEM_COLUMNS:
+            if hasattr(form_class, name):
+                delattr(form_class, name)
+        return form_class
+
+    # --- formatting and export ---------------------------------------------------------------
+    column_type_formatters = formatters.TYPE_FORMATTERS
+    column_type_formatters_export = formatters.EXPORT_TYPE_FORMATTERS
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            return "'" + value
+        return value
+
+    def get_export_name(self, export_type: str = "csv") -> str:
+        return f"{self.endpoint}.{export_type}"
+
+    # --- bad input never gives a 500 ---------------------------------------------------------
+    def _call_safely(self, view: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a list/export view; a bad search, filter, sort or page in the URL gives the plain list."""
+        try:
+            return view(*args, **kwargs)
+        except HTTPException:
+            raise
+        except (ValueError, LookupError, TypeError, StatementError, SQLAlchemyError):
+            db.session.rollback()
+            if not request.args:
+                raise
+            flash("That search, filter or page is not valid; showing the full list instead.", "error")
+            return redirect(url_for(".index_view"))
+
+    @expose("/")
+    def index_view(self) -> Any:
+        return self._call_safely(super().index_view)
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str) -> Any:
+        return self._call_safely(super().export, export_type)

@@ -1,0 +1,12 @@
+"""The ordered list of admin views, one per model, grouped by DOMAIN.md's layers."""
+
+from __future__ import annotations
+
+from flask_admin.base import BaseView
+
+
+def build_views() -> list[BaseView]:
+    """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
+    from collisionos.admin import repair_orders
+
+    return [*repair_orders.views()]
