@@ -52,20 +52,70 @@ def money_columns(model: type) -> frozenset[str]:
     )
 
 
+# What staff type to find a record of each kind (type-ahead lookups in forms).
+SEARCH_FIELDS: dict[str, list[str]] = {
+    "Customer": ["last_name", "first_name", "phone", "customer_number"],
+    "VehicleProfile": ["vin", "license_plate"],
+    "Vehicle": ["vin", "license_plate"],
+    "ClaimManagement": ["claim_number"],
+    "RepairOrder": ["repair_order_number"],
+    "Estimate": ["estimate_number", "claim_number"],
+    "EstimateLineItem": ["description", "part_number"],
+    "User": ["last_name", "first_name", "email"],
+    "Vendor": ["name", "vendor_code"],
+    "InsuranceCompany": ["name", "code"],
+    "Part": ["part_number", "description"],
+    "PartLine": ["part_description", "oem_part_number"],
+    "PurchaseOrder": ["purchase_order_number"],
+    "PartsOrder": ["order_number"],
+    "Job": ["job_number"],
+    "Invoice": ["invoice_number"],
+    "LoanerVehicle": ["unit_id", "license_plate"],
+    "LoanerReservation": ["reservation_number"],
+    "ProductionStage": ["stage_name", "stage_code"],
+    "ProductionWorkflow": ["stage_name"],
+    "WorkflowStatus": ["stage"],
+    "CommunicationTemplate": ["template_name", "template_code"],
+    "CommunicationLog": ["subject", "recipient_email"],
+    "ContactTimeline": ["subject"],
+    "BmsImport": ["file_name"],
+    "LaborTimeEntry": ["operation_code"],
+    "Attachment": ["file_name"],
+    "VehicleHistory": ["claim_number"],
+    "FinancialTransaction": ["transaction_number"],
+    "Shop": ["name"],
+}
+
+
+def scope_to_shop(query: Any, model: type, shop_id: int) -> Any:
+    """Limit ``query`` over ``model`` to one shop (users by their shop, a shop to itself)."""
+    if model.__name__ == "Shop":
+        return query.filter(model.id == shop_id)
+    if hasattr(model, "shop_id"):
+        return query.filter(model.shop_id == shop_id)
+    raise LookupError(f"{model.__name__} has no shop column to scope a lookup by")
+
+
 class ShopAjaxLoader(QueryAjaxModelLoader):
-    """Type-ahead lookups that only ever return rows of the current shop."""
+    """Type-ahead lookups that only ever return rows of the current shop, matching from the start."""
 
     def get_query(self) -> Any:
-        query = super().get_query()
-        if hasattr(self.model, "shop_id"):
-            query = query.filter(self.model.shop_id == current_shop_id())
-        return query
+        return scope_to_shop(super().get_query(), self.model, current_shop_id())
 
     def get_one(self, pk: Any) -> Any:
         try:
             return self.get_query().filter(self.pk == int(pk)).one_or_none()
         except (TypeError, ValueError):
             return None
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
+        term = (term or "").strip()[:100]
+        query = self.get_query()
+        if term:
+            # Prefix match on indexed columns, not LIKE '%x%' over the whole table.
+            pattern = term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+            query = query.filter(sa.or_(*(field.ilike(pattern, escape="\\") for field in self._cached_fields)))
+        return query.order_by(self.pk).offset(offset).limit(min(limit, 20)).all()
 
 
 class SecureModelView(ModelView):
@@ -90,6 +140,17 @@ class SecureModelView(ModelView):
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         self._money = money_columns(model)
+        mapper = sa.inspect(model)
+        refs = dict(self.form_ajax_refs or {})
+        for relation in mapper.relationships:
+            target = relation.mapper.class_
+            if relation.uselist or relation.key in refs or target.__name__ not in SEARCH_FIELDS:
+                continue
+            refs[relation.key] = ShopAjaxLoader(relation.key, db.session, target, fields=SEARCH_FIELDS[target.__name__])
+        self.form_ajax_refs = refs
+        # Child collections are edited inline where a view says so, never as a select of every row.
+        collections = [r.key for r in mapper.relationships if r.uselist and r.key not in (self.inline_models or ())]
+        self.form_excluded_columns = [*(self.form_excluded_columns or ()), *collections, "shop"]
         super().__init__(model, db, **kwargs)
 
     # --- permissions -------------------------------------------------------------------------
@@ -150,18 +211,25 @@ class SecureModelView(ModelView):
     def _export_columns(self, value: list[Any]) -> None:
         self.__dict__["_all_export_columns"] = value
 
-    def _strip_money(self, form: Any) -> Any:
-        if not sees_money(current_user.role):
-            for name in list(form._fields):
-                if name in self._money:
-                    del form[name]
+    def _secure_form(self, form: Any) -> Any:
+        """Drop money fields for roles that may not see money; limit every select to the shop's rows."""
+        hide_money = not sees_money(current_user.role)
+        shop_id = current_shop_id()
+        for name in list(form._fields):
+            field = form._fields[name]
+            if hide_money and name in self._money:
+                del form[name]
+            elif getattr(field, "query_factory", None) is not None:
+                query = field.query_factory()
+                target = query.column_descriptions[0]["entity"]
+                field.query = scope_to_shop(query, target, shop_id)
         return form
 
     def create_form(self, obj: Any = None) -> Any:
-        return self._strip_money(super().create_form(obj))
+        return self._secure_form(super().create_form(obj))
 
     def edit_form(self, obj: Any = None) -> Any:
-        return self._strip_money(super().edit_form(obj))
+        return self._secure_form(super().edit_form(obj))
 
     # --- shop scoping ------------------------------------------------------------------------
     def scope(self, query: Any) -> Any:

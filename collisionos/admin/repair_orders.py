@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_admin.base import BaseView
 
-from collisionos.admin.base import SecureModelView, ShopAjaxLoader
+from collisionos.admin.base import SecureModelView
 from collisionos.admin.formatters import status_badge
-from collisionos.models import ClaimManagement, Customer, RepairOrder, VehicleProfile
+from collisionos.models import RepairOrder
 
 CATEGORY = "Repair Orders"
 
@@ -38,15 +38,9 @@ class RepairOrderView(SecureModelView):
     column_formatters = {"ro_status": status_badge, "sla_risk_level": status_badge}
     column_default_sort = [("date_created", True), ("id", True)]
     column_filters = ("ro_status", "is_on_hold", "sla_risk_level", "promised_delivery_date", "date_created")
-    form_excluded_columns = ("production_rows",)
 
     def __init__(self) -> None:
         self.column_select_related_list = [RepairOrder.customer, RepairOrder.vehicle_profile]
-        self.form_ajax_refs = {
-            "customer": ShopAjaxLoader("customer", None, Customer, fields=["last_name", "first_name", "phone"]),
-            "vehicle_profile": ShopAjaxLoader("vehicle_profile", None, VehicleProfile, fields=["vin", "license_plate"]),
-            "claim": ShopAjaxLoader("claim", None, ClaimManagement, fields=["claim_number"]),
-        }
         super().__init__(RepairOrder, name="Repair Orders", endpoint="repair_orders", category=CATEGORY)
 
 
