@@ -31,19 +31,19 @@ def local_datetime(value: datetime | None) -> str:
     return value.astimezone(shop_zone()).strftime("%Y-%m-%d %H:%M")
 
 
-def _type_money(_view: Any, value: Decimal) -> str:
+def _type_money(_view: Any, value: Decimal, _name: str = "") -> str:
     return money(value)
 
 
-def _type_datetime(_view: Any, value: datetime) -> str:
+def _type_datetime(_view: Any, value: datetime, _name: str = "") -> str:
     return local_datetime(value)
 
 
-def _type_date(_view: Any, value: date) -> str:
+def _type_date(_view: Any, value: date, _name: str = "") -> str:
     return value.isoformat()
 
 
-def _type_bool(_view: Any, value: bool) -> Markup:
+def _type_bool(_view: Any, value: bool, _name: str = "") -> Markup:
     return (
         Markup('<span class="badge badge-success">Yes</span>')
         if value
@@ -51,11 +51,11 @@ def _type_bool(_view: Any, value: bool) -> Markup:
     )
 
 
-def _type_none(_view: Any, _value: None) -> str:
+def _type_none(_view: Any, _value: None, _name: str = "") -> str:
     return ""
 
 
-def _type_list(_view: Any, value: list) -> str:
+def _type_list(_view: Any, value: list, _name: str = "") -> str:
     return ", ".join(str(v) for v in value)
 
 
@@ -69,10 +69,10 @@ TYPE_FORMATTERS = {
 }
 EXPORT_TYPE_FORMATTERS = {
     type(None): _type_none,
-    Decimal: lambda _v, value: str(value),
+    Decimal: lambda _v, value, _name="": str(value),
     datetime: _type_datetime,
     date: _type_date,
-    bool: lambda _v, value: "yes" if value else "no",
+    bool: lambda _v, value, _name="": "yes" if value else "no",
     list: _type_list,
 }
 
