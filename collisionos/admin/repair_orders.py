@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
-from flask_admin.base import BaseView
+from typing import Any
 
-from collisionos.admin.base import SecureModelView
+from flask_admin.base import BaseView
+from flask_admin.contrib.sqla.form import InlineModelConverter
+from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
+
+from collisionos.admin.base import SEARCH_FIELDS, SecureModelView, ShopAjaxLoader
 from collisionos.admin.formatters import status_badge
-from collisionos.models import RepairOrder
+from collisionos.extensions import db
+from collisionos.models import ProductionWorkflow, RepairOrder, User
+from collisionos.tenancy import current_shop_id
 
 CATEGORY = "Repair Orders"
+
+
+class ShopInlineForm(InlineFormAdmin):
+    """Inline child rows: stamped with the shop and the user like top-level rows."""
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if is_created and getattr(model, "shop_id", None) is None:
+            model.shop_id = current_shop_id()
+        if is_created and hasattr(model, "created_by"):
+            model.created_by = current_user.id
+        if hasattr(model, "updated_by"):
+            model.updated_by = current_user.id
+
+
+def production_rows_inline() -> ShopInlineForm:
+    return ShopInlineForm(
+        ProductionWorkflow,
+        form_columns=["id", "stage_order", "stage_name", "stage_type", "stage_category", "stage_status", "technician"],
+        form_label="Production stages",
+        # A type-ahead over this shop's users only, never a select of every user.
+        form_ajax_refs={
+            "technician": ShopAjaxLoader("technician", db.session, User, fields=SEARCH_FIELDS["User"]),
+        },
+    )
 
 
 class RepairOrderView(SecureModelView):
     area = "jobs"
     simple_list_pager = True
+    inline_model_form_converter = InlineModelConverter
     column_list = (
         "repair_order_number",
         "customer",
@@ -38,9 +70,13 @@ class RepairOrderView(SecureModelView):
     column_formatters = {"ro_status": status_badge, "sla_risk_level": status_badge}
     column_default_sort = [("date_created", True), ("id", True)]
     column_filters = ("ro_status", "is_on_hold", "sla_risk_level", "promised_delivery_date", "date_created")
+    column_searchable_list = ("repair_order_number",)
 
     def __init__(self) -> None:
         self.column_select_related_list = [RepairOrder.customer, RepairOrder.vehicle_profile]
+        # Part lines are not inline: RepairOrder has no one-to-many relationship to PartLine, which
+        # Flask-Admin's inline forms need ("Cannot find forward relation").
+        self.inline_models = [production_rows_inline()]
         super().__init__(RepairOrder, name="Repair Orders", endpoint="repair_orders", category=CATEGORY)
 
 

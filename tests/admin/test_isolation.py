@@ -38,6 +38,7 @@ def _build_two_shops() -> dict:
         "their_number": their_ro.repair_order_number,
         "manager": manager.email,
         "technician": technician.email,
+        "owner": owner.email,
     }
     return data
 
