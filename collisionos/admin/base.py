@@ -276,6 +276,8 @@ class SecureModelView(ModelView):
     # --- formatting and export ---------------------------------------------------------------
     column_type_formatters = formatters.TYPE_FORMATTERS
     column_type_formatters_export = formatters.EXPORT_TYPE_FORMATTERS
+    # Exports get plain values, never the list's HTML (Flask-Admin would reuse column_formatters).
+    column_formatters_export: dict[str, Any] = {}
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         value = super().get_export_value(model, name)

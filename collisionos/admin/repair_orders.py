@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.base import BaseView
-from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 
@@ -45,7 +44,6 @@ def production_rows_inline() -> ShopInlineForm:
 class RepairOrderView(SecureModelView):
     area = "jobs"
     simple_list_pager = True
-    inline_model_form_converter = InlineModelConverter
     column_list = (
         "repair_order_number",
         "customer",

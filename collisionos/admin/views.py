@@ -7,6 +7,10 @@ from flask_admin.base import BaseView
 
 def build_views() -> list[BaseView]:
     """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
-    from collisionos.admin import repair_orders
+    from collisionos.admin import customers, insurance, repair_orders
 
-    return [*repair_orders.views()]
+    return [
+        *repair_orders.views(),
+        *customers.views(),
+        *insurance.views(),
+    ]
