@@ -31,18 +31,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_admin(app)
     register_cli(app)
     register_security_headers(app)
+    register_query_count(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from collisionos import models  # noqa: F401  (every table on db.metadata before Migrate runs)
     from collisionos.database import configure_engine
-    from collisionos.extensions import csrf, db, login_manager, migrate
+    from collisionos.extensions import csrf, db, limiter, login_manager, migrate
     from collisionos.services import audit  # noqa: F401  (registers the audit trail listeners)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -96,6 +98,28 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+
+
+def register_query_count(app: Flask) -> None:
+    """With QUERY_COUNT_HEADER on, every response says how many SQL statements it took."""
+    if not app.config.get("QUERY_COUNT_HEADER"):
+        return
+    from flask import g, has_request_context
+    from sqlalchemy import event
+
+    from collisionos.extensions import db
+
+    def count(*_args: object) -> None:
+        if has_request_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+
+    @app.after_request
+    def add_header(response):  # type: ignore[no-untyped-def]
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
 
 
 def register_security_headers(app: Flask) -> None:

@@ -57,6 +57,17 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(autouse=True)
+def _reset_login_throttle(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Failed logins of one test must not throttle the next (they share 127.0.0.1)."""
+    yield
+    if "app" in request.fixturenames:
+        from collisionos.extensions import limiter
+
+        with request.getfixturevalue("app").app_context():
+            limiter.reset()
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Empty every table after each test that used the database."""
     yield

@@ -101,3 +101,19 @@ def test_every_sqlite_connection_is_set_up_for_a_web_app(sqlite_app):
             assert _pragma(connection, "foreign_keys") == 1
             assert _pragma(connection, "busy_timeout") >= 5000
             assert _pragma(connection, "synchronous") == 1
+
+
+def test_query_count_header_is_off_by_default_and_counts_statements_when_on(app, tmp_path) -> None:
+    from collisionos import create_app
+
+    assert "X-Query-Count" not in app.test_client().get("/healthz").headers
+    counting = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'q.db'}",
+            "INSTANCE_FOLDER": str(tmp_path),
+            "QUERY_COUNT_HEADER": True,
+            "SECRET_KEY": "x",
+        }
+    )
+    assert counting.test_client().get("/healthz").headers["X-Query-Count"] == "1"  # SELECT 1
+    assert counting.test_client().get("/login").headers["X-Query-Count"] == "0"

@@ -35,6 +35,8 @@ class EstimateView(SecureModelView):
     column_default_sort = [("estimate_date", True), ("id", True)]
     column_filters = ("status", "estimate_type", "is_drp", "estimate_date", "expiration_date")
     column_searchable_list = ("estimate_number", "claim_number")
+    # created_by is set from the logged-in user on create (base on_model_change), never picked by hand.
+    form_excluded_columns = ("creator",)
     inline_models = [
         (
             EstimateLineItem,

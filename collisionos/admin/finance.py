@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_admin.base import BaseView
 
 from collisionos.admin.base import SecureModelView
@@ -9,6 +11,15 @@ from collisionos.admin.formatters import status_badge
 from collisionos.models import FinancialTransaction, Invoice
 
 CATEGORY = "Finance"
+
+
+def _repair_order_number(_view: Any, _context: Any, model: Invoice, _name: str) -> str:
+    """The RO by its number only: ``RepairOrder.__str__`` lazy-loads the vehicle and customer of every row."""
+    return model.repair_order.repair_order_number if model.repair_order is not None else ""
+
+
+def _repair_order_number_export(_view: Any, _context: Any, model: Invoice, name: str) -> str:
+    return _repair_order_number(_view, _context, model, name)
 
 
 class InvoiceView(SecureModelView):
@@ -34,7 +45,13 @@ class InvoiceView(SecureModelView):
         "payment_status": "Payment",
         "status": "Status",
     }
-    column_formatters = {"payment_status": status_badge, "status": status_badge, "invoice_type": status_badge}
+    column_formatters = {
+        "repair_order": _repair_order_number,
+        "payment_status": status_badge,
+        "status": status_badge,
+        "invoice_type": status_badge,
+    }
+    column_formatters_export = {"repair_order": _repair_order_number_export}
     column_default_sort = [("invoice_date", True), ("id", True)]
     column_filters = (
         "payment_status",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.base import BaseView
+from flask_login import current_user
 
 from collisionos.admin.base import SecureModelView
 from collisionos.admin.formatters import status_badge
@@ -87,7 +88,7 @@ class PurchaseOrderView(SecureModelView):
             if line.repair_order_id is None and line.repair_order is None:
                 line.repair_order = model.repair_order
             if line.id is None and line.created_by is None:
-                line.created_by = model.updated_by
+                line.created_by = current_user.id
 
 
 class PartsOrderView(SecureModelView):
@@ -124,6 +125,12 @@ class PartsOrderView(SecureModelView):
     def __init__(self) -> None:
         self.column_select_related_list = [PartsOrder.vendor]
         super().__init__(PartsOrder, name="Stock Orders", endpoint="parts_orders", category=CATEGORY)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        for item in model.items:
+            if item.id is None and item.created_by is None:
+                item.created_by = current_user.id
 
 
 class PartsOrderItemView(SecureModelView):

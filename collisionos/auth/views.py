@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from collisionos.extensions import login_manager
+from collisionos.extensions import limiter, login_manager
 from collisionos.models.base import utcnow
 from collisionos.services.auth import authenticate, load_session_user
 
@@ -42,7 +44,37 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+FAILED_LOGIN_LIMIT = "5 per 15 minutes"
+
+
+def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
+    # Only failed attempts count: a successful login redirects.
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:255]
+
+
+def _address_key() -> str:
+    return "login-address:" + (request.remote_addr or "unknown")
+
+
+def _too_many_attempts(limit) -> Response:  # type: ignore[no-untyped-def]
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    flash(f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "danger")
+    response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    FAILED_LOGIN_LIMIT, key_func=_address_key, methods=["POST"], deduct_when=_login_failed, on_breach=_too_many_attempts
+)
+@limiter.limit(
+    FAILED_LOGIN_LIMIT, key_func=_account_key, methods=["POST"], deduct_when=_login_failed, on_breach=_too_many_attempts
+)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
