@@ -74,6 +74,7 @@ class CommunicationLogView(SecureModelView):
         "status": status_badge,
         "delivery_status": status_badge,
     }
+    column_formatters_export = {"recipient_email": _recipient_contact}
     column_sortable_list = ("sent_at", "channel", "direction", "recipient_name", "status", "delivery_status")
     column_default_sort = [("sent_at", True), ("id", True)]
     column_filters = ("channel", "direction", "status", "delivery_status", "is_automated", "sent_at")

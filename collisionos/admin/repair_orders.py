@@ -77,6 +77,15 @@ class RepairOrderView(SecureModelView):
         self.inline_models = [production_rows_inline()]
         super().__init__(RepairOrder, name="Repair Orders", endpoint="repair_orders", category=CATEGORY)
 
+    # A lookup while the form fills the model must not flush a new inline row before it is stamped.
+    def create_model(self, form: Any) -> Any:
+        with db.session.no_autoflush:
+            return super().create_model(form)
+
+    def update_model(self, form: Any, model: Any) -> bool:
+        with db.session.no_autoflush:
+            return super().update_model(form, model)
+
 
 def views() -> list[BaseView]:
     return [RepairOrderView()]

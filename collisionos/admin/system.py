@@ -153,7 +153,11 @@ class UserView(SecureModelView):
         return self._limit_roles(super().create_form(obj))
 
     def edit_form(self, obj: Any = None) -> Any:
-        return self._limit_roles(super().edit_form(obj), obj)
+        form = self._limit_roles(super().edit_form(obj), obj)
+        # Flask-Admin's Unique validator (username, email, employee_id) compares with ``form._obj``,
+        # which its own BaseForm sets and FlaskForm does not: without it every save says "Already exists".
+        form._obj = obj
+        return form
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)

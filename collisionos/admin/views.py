@@ -7,10 +7,11 @@ from flask_admin.base import BaseView
 
 def build_views() -> list[BaseView]:
     """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
-    from collisionos.admin import customers, insurance, repair_orders
+    from collisionos.admin import customers, insurance, repair_orders, search
 
     return [
         *repair_orders.views(),
         *customers.views(),
         *insurance.views(),
+        *search.views(),
     ]

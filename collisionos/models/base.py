@@ -293,6 +293,11 @@ def user_fk(*, nullable: bool = True) -> Any:
     return fk("users", ondelete="SET NULL", nullable=nullable)
 
 
+def search_key_index(name: str, column: str) -> sa.Index:
+    """Index ``(shop_id, column)`` for prefix search (LIKE 'x%' uses it on PostgreSQL with any collation)."""
+    return sa.Index(name, "shop_id", column, postgresql_ops={column: "text_pattern_ops"})
+
+
 def date_order_check(table: str, start: str, end: str, *, name: str | None = None) -> sa.CheckConstraint:
     """CHECK ``end >= start`` when both are set, named ``ck_<table>_<end>_after_<start>`` unless ``name`` is given."""
     return sa.CheckConstraint(
@@ -340,6 +345,7 @@ __all__ = [
     "date",
     "date_column",
     "date_order_check",
+    "search_key_index",
     "datetime",
     "decimal",
     "enum_column",

@@ -30,6 +30,18 @@ class Customer(Timestamped, ShopOwned, db.Model):
 
     __tablename__ = "customers"
     __table_args__ = (
+        db.Index(
+            "ix_customers_shop_phone_key", "shop_id", "phone_key", postgresql_ops={"phone_key": "text_pattern_ops"}
+        ),
+        db.Index(
+            "ix_customers_shop_mobile_key", "shop_id", "mobile_key", postgresql_ops={"mobile_key": "text_pattern_ops"}
+        ),
+        db.Index(
+            "ix_customers_shop_last_name_key",
+            "shop_id",
+            "last_name_key",
+            postgresql_ops={"last_name_key": "text_pattern_ops"},
+        ),
         # The reference makes customer_number global; numbers come from a per-shop sequence, so unique per shop.
         db.UniqueConstraint("shop_id", "customer_number", name="uq_customers_shop_id_customer_number"),
         db.Index("ix_customers_shop_id_name", "shop_id", "last_name", "first_name"),
@@ -72,6 +84,10 @@ class Customer(Timestamped, ShopOwned, db.Model):
     first_visit_date: Mapped[datetime | None] = timestamp()
     last_visit_date: Mapped[datetime | None] = timestamp(index=True)
     is_active: Mapped[bool] = boolean(True)
+    # Normalised search keys, filled from the columns above on every save (domain/search_keys.py).
+    phone_key: Mapped[str | None] = string(20)
+    mobile_key: Mapped[str | None] = string(20)
+    last_name_key: Mapped[str | None] = string(50)
 
     # vehicles.customer_id is RESTRICT: never null it out, let the database refuse the delete.
     vehicles = db.relationship("Vehicle", back_populates="customer", passive_deletes="all")

@@ -134,6 +134,12 @@ class ClaimManagement(Timestamped, ShopOwned, UserStamped, db.Model):
 
     __tablename__ = "claim_management"
     __table_args__ = (
+        db.Index(
+            "ix_claim_management_shop_claim_key",
+            "shop_id",
+            "claim_key",
+            postgresql_ops={"claim_key": "text_pattern_ops"},
+        ),
         # The reference makes claim_number global; two insurers may issue the same number.
         db.UniqueConstraint(
             "shop_id", "insurance_company_id", "claim_number", name="uq_claim_management_shop_insurer_claim"
@@ -204,6 +210,8 @@ class ClaimManagement(Timestamped, ShopOwned, UserStamped, db.Model):
     ats_days_approved: Mapped[int | None] = integer(ge=0)
     ats_days_used: Mapped[int] = integer(nullable=False, default=0, ge=0)
     ats_provider: Mapped[str | None] = string(255)
+    # Normalised search keys, filled from the columns above on every save (domain/search_keys.py).
+    claim_key: Mapped[str | None] = string(100)
     estimated_damage: Mapped[Decimal | None] = money()
     reserve_amount: Mapped[Decimal | None] = money()
     total_payout: Mapped[Decimal | None] = money()

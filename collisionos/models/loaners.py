@@ -46,6 +46,12 @@ class LoanerVehicle(Timestamped, ShopOwned, UserStamped, db.Model):
 
     __tablename__ = "loaner_fleet_management"
     __table_args__ = (
+        db.Index(
+            "ix_loaner_fleet_management_shop_plate_key",
+            "shop_id",
+            "plate_key",
+            postgresql_ops={"plate_key": "text_pattern_ops"},
+        ),
         db.UniqueConstraint("shop_id", "unit_id", name="uq_loaner_fleet_management_shop_id_unit_id"),
         db.UniqueConstraint("shop_id", "vin", name="uq_loaner_fleet_management_shop_id_vin"),
         db.CheckConstraint("length(vin) = 17", name="loaner_fleet_management_vin_length"),
@@ -92,6 +98,8 @@ class LoanerVehicle(Timestamped, ShopOwned, UserStamped, db.Model):
     )
     # (p) Needed for the fuel charge of DOMAIN.md §5.8.
     fuel_tank_capacity: Mapped[Decimal | None] = decimal(6, 2, ge=0)
+    # Normalised search keys, filled from the columns above on every save (domain/search_keys.py).
+    plate_key: Mapped[str | None] = string(20)
 
     overall_condition: Mapped[str | None] = enum_column(
         "loaner_fleet_management", "overall_condition", CONDITIONS, default="good"

@@ -98,6 +98,15 @@ class Vehicle(Timestamped, ShopOwned, db.Model):
 
     __tablename__ = "vehicles"
     __table_args__ = (
+        db.Index(
+            "ix_vehicles_shop_vin_reversed",
+            "shop_id",
+            "vin_reversed",
+            postgresql_ops={"vin_reversed": "text_pattern_ops"},
+        ),
+        db.Index(
+            "ix_vehicles_shop_plate_key", "shop_id", "plate_key", postgresql_ops={"plate_key": "text_pattern_ops"}
+        ),
         # The reference makes vin globally unique; two shops may repair the same car.
         db.UniqueConstraint("shop_id", "vin", name="uq_vehicles_shop_id_vin"),
         db.CheckConstraint("length(vin) = 17", name="vehicles_vin_length"),
@@ -134,6 +143,9 @@ class Vehicle(Timestamped, ShopOwned, db.Model):
     next_service_date: Mapped[datetime | None] = timestamp()
     service_interval: Mapped[int | None] = integer(ge=0)
     features: Mapped[dict | None] = json_dict()
+    # Normalised search keys, filled from the columns above on every save (domain/search_keys.py).
+    vin_reversed: Mapped[str | None] = string(17)
+    plate_key: Mapped[str | None] = string(20)
     is_active: Mapped[bool] = boolean(True)
 
     customer = db.relationship("Customer", foreign_keys=[customer_id], back_populates="vehicles")
@@ -176,6 +188,18 @@ class VehicleProfile(Timestamped, ShopOwned, UserStamped, db.Model):
 
     __tablename__ = "vehicle_profiles"
     __table_args__ = (
+        db.Index(
+            "ix_vehicle_profiles_shop_vin_reversed",
+            "shop_id",
+            "vin_reversed",
+            postgresql_ops={"vin_reversed": "text_pattern_ops"},
+        ),
+        db.Index(
+            "ix_vehicle_profiles_shop_plate_key",
+            "shop_id",
+            "plate_key",
+            postgresql_ops={"plate_key": "text_pattern_ops"},
+        ),
         # A partial VIN is allowed and may repeat; a full VIN identifies one profile per shop.
         db.Index(
             "uq_vehicle_profiles_shop_id_vin",
@@ -262,6 +286,9 @@ class VehicleProfile(Timestamped, ShopOwned, UserStamped, db.Model):
     vin_decode_date: Mapped[datetime | None] = timestamp()
     vin_decode_source: Mapped[str | None] = string(100)
     vin_decode_data: Mapped[dict | None] = json_column()
+    # Normalised search keys, filled from the columns above on every save (domain/search_keys.py).
+    vin_reversed: Mapped[str | None] = string(17)
+    plate_key: Mapped[str | None] = string(20)
 
     customer = db.relationship("Customer", foreign_keys=[customer_id], back_populates="vehicle_profiles")
     vehicle = db.relationship("Vehicle", foreign_keys=[vehicle_id], back_populates="profile")
