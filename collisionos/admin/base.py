@@ -19,6 +19,7 @@ from collisionos.admin import formatters
 from collisionos.admin.converters import ModelConverter, ShopFilterConverter
 from collisionos.domain.permissions import Action, allowed, sees_money
 from collisionos.extensions import db
+from collisionos.models import AuditLog
 from collisionos.tenancy import current_shop_id
 
 # Columns the system writes: never in a form.
@@ -96,6 +97,16 @@ def scope_to_shop(query: Any, model: type, shop_id: int) -> Any:
     raise LookupError(f"{model.__name__} has no shop column to scope a lookup by")
 
 
+def _without(entry: Any, fields: frozenset[str]) -> Any:
+    """A read-only copy of an audit entry without ``fields`` in its changes."""
+    from types import SimpleNamespace
+
+    changes = {k: v for k, v in (entry.changes or {}).items() if k not in fields}
+    return SimpleNamespace(
+        **{c: getattr(entry, c) for c in ("action", "occurred_at", "user_label", "reason")}, changes=changes
+    )
+
+
 class ShopAjaxLoader(QueryAjaxModelLoader):
     """Type-ahead lookups that only ever return rows of the current shop, matching from the start."""
 
@@ -104,9 +115,12 @@ class ShopAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk: Any) -> Any:
         try:
-            return self.get_query().filter(self.pk == int(pk)).one_or_none()
+            key = int(pk)
         except (TypeError, ValueError):
             return None
+        # No autoflush: a half-built form object (e.g. a new inline row) must not be flushed by this lookup.
+        with db.session.no_autoflush:
+            return self.get_query().filter(getattr(self.model, self.pk) == key).one_or_none()
 
     def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
         term = (term or "").strip()[:100]
@@ -115,7 +129,7 @@ class ShopAjaxLoader(QueryAjaxModelLoader):
             # Prefix match on indexed columns, not LIKE '%x%' over the whole table.
             pattern = term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
             query = query.filter(sa.or_(*(field.ilike(pattern, escape="\\") for field in self._cached_fields)))
-        return query.order_by(self.pk).offset(offset).limit(min(limit, 20)).all()
+        return query.order_by(getattr(self.model, self.pk)).offset(offset).limit(min(limit, 20)).all()
 
 
 class SecureModelView(ModelView):
@@ -287,6 +301,24 @@ class SecureModelView(ModelView):
 
     def get_export_name(self, export_type: str = "csv") -> str:
         return f"{self.endpoint}.{export_type}"
+
+    # --- history -----------------------------------------------------------------------------
+    details_template = "admin/model/collisionos_details.html"
+    history_limit = 200
+
+    @expose("/history/")
+    def history_view(self) -> Any:
+        """Every recorded change of one record, newest first (money hidden from roles that may not see it)."""
+        row = self.get_one(request.args.get("id"))
+        entries = db.session.scalars(
+            sa.select(AuditLog)
+            .where(AuditLog.table_name == self.model.__tablename__, AuditLog.row_id == str(row.id))
+            .order_by(AuditLog.occurred_at.desc(), AuditLog.id.desc())
+            .limit(self.history_limit)
+        ).all()
+        if not sees_money(current_user.role):
+            entries = [_without(entry, self._money) for entry in entries]
+        return self.render("admin/model/history.html", row=row, entries=entries, local_time=formatters.local_datetime)
 
     # --- bad input never gives a 500 ---------------------------------------------------------
     def _call_safely(self, view: Any, *args: Any, **kwargs: Any) -> Any:

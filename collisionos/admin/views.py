@@ -7,11 +7,15 @@ from flask_admin.base import BaseView
 
 def build_views() -> list[BaseView]:
     """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
-    from collisionos.admin import customers, insurance, repair_orders, search
+    from collisionos.admin import customers, estimates, insurance, jobs, loaners, production, repair_orders, search
 
     return [
         *repair_orders.views(),
+        *production.views(),
+        *jobs.views(),
         *customers.views(),
         *insurance.views(),
+        *estimates.views(),
+        *loaners.views(),
         *search.views(),
     ]

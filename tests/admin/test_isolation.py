@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from collisionos.extensions import db
@@ -157,3 +159,47 @@ def test_stored_markup_is_shown_as_text(app, session) -> None:
     for url in ("/admin/repair_orders/", f"/admin/repair_orders/details/?id={ro_id}"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)" not in html and "<img src=x" not in html, url
+
+
+def test_history_shows_each_change_with_old_and_new_values(app, two_shops) -> None:
+    manager = _logged_in(app, two_shops["manager"])
+    mine = two_shops["mine"]
+    with app.app_context():
+        row = db.session.get(RepairOrder, mine)
+        row.internal_reference_number = "BODY-7"
+        row.approved_total = Decimal("2000.00")
+        db.session.commit()
+    page = manager.get(f"/admin/repair_orders/details/?id={mine}").get_data(as_text=True)
+    assert f"/admin/repair_orders/history/?id={mine}" in page
+    history = manager.get(f"/admin/repair_orders/history/?id={mine}").get_data(as_text=True)
+    assert "internal reference number" in history and "BODY-7" in history and "2000.00" in history
+    technician = _logged_in(app, two_shops["technician"]).get(f"/admin/repair_orders/history/?id={mine}")
+    assert technician.status_code == 200
+    assert "BODY-7" in technician.get_data(as_text=True) and "2000.00" not in technician.get_data(as_text=True)
+    assert manager.get(f"/admin/repair_orders/history/?id={two_shops['theirs']}").status_code == 404
+
+
+def test_an_edit_with_the_shops_own_records_saves(app, two_shops) -> None:
+    client = _logged_in(app, two_shops["manager"])
+    mine = two_shops["mine"]
+    with app.app_context():
+        row = db.session.get(RepairOrder, mine)
+        own_customer, own_profile = row.customer_id, row.vehicle_profile_id
+    token = extract_csrf(client.get(f"/admin/repair_orders/edit/?id={mine}").get_data(as_text=True))
+    response = client.post(
+        f"/admin/repair_orders/edit/?id={mine}",
+        data={
+            "csrf_token": token,
+            "customer": own_customer,
+            "vehicle_profile": own_profile,
+            "repair_order_number": "RO-EDITED",
+            "ro_status": "draft",
+            "sla_type": "standard",
+            "sla_risk_level": "green",
+            "internal_reference_number": "BAY-3",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        row = db.session.get(RepairOrder, mine)
+        assert (row.repair_order_number, row.internal_reference_number) == ("RO-EDITED", "BAY-3")
