@@ -7,7 +7,18 @@ from flask_admin.base import BaseView
 
 def build_views() -> list[BaseView]:
     """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
-    from collisionos.admin import customers, estimates, insurance, jobs, loaners, production, repair_orders, search
+    from collisionos.admin import (
+        customers,
+        estimates,
+        insurance,
+        jobs,
+        loaners,
+        parts,
+        production,
+        purchasing,
+        repair_orders,
+        search,
+    )
 
     return [
         *repair_orders.views(),
@@ -16,6 +27,8 @@ def build_views() -> list[BaseView]:
         *customers.views(),
         *insurance.views(),
         *estimates.views(),
+        *parts.views(),
+        *purchasing.views(),
         *loaners.views(),
         *search.views(),
     ]
