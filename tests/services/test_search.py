@@ -122,9 +122,9 @@ def test_the_top_bar_search_opens_the_single_match_directly(app) -> None:
         email = factories.UserFactory(shop=shop, role="service_advisor", password_plain=DEMO_PASSWORD).email
     client = app.test_client()
     login(client, email)
-    response = client.get("/admin/search/?q=RO24051")
+    response = client.get("/admin/search/?q=jane.obrien@example.com")  # only the customer matches
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/admin/repair_orders/details/?id={data['ro']}")
+    assert response.headers["Location"].endswith(f"/admin/customers/details/?id={data['customer']}")
     many = client.get("/admin/search/?q=exm4521")  # the RO and its vehicle
     page = many.get_data(as_text=True)
     assert many.status_code == 200 and "RO24051" in page and "EXM4521" in page.upper()
