@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
@@ -132,11 +133,19 @@ class ShopAjaxLoader(QueryAjaxModelLoader):
         return query.order_by(getattr(self.model, self.pk)).offset(offset).limit(min(limit, 20)).all()
 
 
+class AdminForm(FlaskForm):
+    """Flask-WTF form (CSRF) that keeps the edited object, as Flask-Admin's Unique validator expects."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._obj = kwargs.get("obj")
+        super().__init__(*args, **kwargs)
+
+
 class SecureModelView(ModelView):
     """Base view: a role sees only what the permission matrix allows, and only its shop's rows."""
 
     area = "jobs"
-    form_base_class = FlaskForm
+    form_base_class = AdminForm
     model_form_converter = ModelConverter
     filter_converter = ShopFilterConverter()
     can_view_details = True
@@ -151,6 +160,9 @@ class SecureModelView(ModelView):
     # Child tables without shop_id: (parent model, parent foreign key on this model).
     parent_scope: tuple[type, str] | None = None
     read_only = False
+    # A view may forbid creating or deleting for everyone, whatever the matrix says (e.g. the shop itself).
+    allow_create = True
+    allow_delete = True
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         self._money = money_columns(model)
@@ -181,7 +193,7 @@ class SecureModelView(ModelView):
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
-        return not self.read_only and self._may(Action.CREATE)
+        return self.allow_create and not self.read_only and self._may(Action.CREATE)
 
     @property
     def can_edit(self) -> bool:  # type: ignore[override]
@@ -189,7 +201,7 @@ class SecureModelView(ModelView):
 
     @property
     def can_delete(self) -> bool:  # type: ignore[override]
-        return not self.read_only and self._may(Action.DELETE)
+        return self.allow_delete and not self.read_only and self._may(Action.DELETE)
 
     @property
     def can_export(self) -> bool:  # type: ignore[override]
@@ -301,6 +313,26 @@ class SecureModelView(ModelView):
 
     def get_export_name(self, export_type: str = "csv") -> str:
         return f"{self.endpoint}.{export_type}"
+
+    # --- bulk actions ------------------------------------------------------------------------
+    @action(
+        "delete",
+        "Delete",
+        "Are you sure you want to delete the selected records?",
+    )
+    def action_delete(self, ids: Any) -> None:
+        """Delete the selected rows of this shop; ids that are not numbers are refused, not sent to the database."""
+        try:
+            keys = [int(i) for i in ids]
+        except (TypeError, ValueError):
+            flash("The selection was not valid; nothing was deleted.", "error")
+            return
+        super().action_delete(keys)
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return self.can_delete
+        return super().is_action_allowed(name)
 
     # --- history -----------------------------------------------------------------------------
     details_template = "admin/model/collisionos_details.html"

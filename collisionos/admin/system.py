@@ -76,13 +76,8 @@ class ShopView(SecureModelView):
     )
     column_details_exclude_list = ("settings", "subscription", "license_key")
 
-    @property
-    def can_create(self) -> bool:  # type: ignore[override]
-        return False
-
-    @property
-    def can_delete(self) -> bool:  # type: ignore[override]
-        return False
+    allow_create = False
+    allow_delete = False
 
     def scope(self, query: Any) -> Any:
         return query.filter(Shop.id == current_shop_id())
@@ -153,11 +148,7 @@ class UserView(SecureModelView):
         return self._limit_roles(super().create_form(obj))
 
     def edit_form(self, obj: Any = None) -> Any:
-        form = self._limit_roles(super().edit_form(obj), obj)
-        # Flask-Admin's Unique validator (username, email, employee_id) compares with ``form._obj``,
-        # which its own BaseForm sets and FlaskForm does not: without it every save says "Already exists".
-        form._obj = obj
-        return form
+        return self._limit_roles(super().edit_form(obj), obj)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)

@@ -8,8 +8,10 @@ from flask_admin.base import BaseView
 def build_views() -> list[BaseView]:
     """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
     from collisionos.admin import (
+        communication,
         customers,
         estimates,
+        finance,
         insurance,
         jobs,
         loaners,
@@ -18,6 +20,7 @@ def build_views() -> list[BaseView]:
         purchasing,
         repair_orders,
         search,
+        system,
     )
 
     return [
@@ -30,5 +33,8 @@ def build_views() -> list[BaseView]:
         *parts.views(),
         *purchasing.views(),
         *loaners.views(),
+        *finance.views(),
+        *communication.views(),
+        *system.views(),
         *search.views(),
     ]

@@ -61,7 +61,8 @@ def _address_key() -> str:
 
 
 def _too_many_attempts(limit) -> Response:  # type: ignore[no-untyped-def]
-    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    # Never more than the 15-minute window (reset times carry a second of rounding).
+    minutes = min(15, max(1, math.ceil((limit.reset_at - time.time()) / 60)))
     flash(f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "danger")
     response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
     response.headers["Retry-After"] = str(minutes * 60)

@@ -203,3 +203,15 @@ def test_an_edit_with_the_shops_own_records_saves(app, two_shops) -> None:
     with app.app_context():
         row = db.session.get(RepairOrder, mine)
         assert (row.repair_order_number, row.internal_reference_number) == ("RO-EDITED", "BAY-3")
+
+
+def test_a_bulk_action_with_a_malformed_id_is_refused_without_an_error(app, two_shops) -> None:
+    client = _logged_in(app, two_shops["owner"])
+    token = extract_csrf(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/admin/repair_orders/action/",
+        data={"action": "delete", "rowid": ["1 OR 1=1", str(two_shops["mine"])], "csrf_token": token},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(RepairOrder, two_shops["mine"]) is not None
