@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_login import login_required
 
+from collisionos import tenancy
 from collisionos.extensions import db
-from collisionos.services.dashboard import home_counts
 
 bp = Blueprint("pages", __name__)
 
@@ -15,8 +15,20 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    counts = home_counts(current_user.shop_id) if current_user.shop_id else None
-    return render_template("home.html", counts=counts)
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/switch-shop", methods=["POST"])
+@login_required
+def switch_shop():  # type: ignore[no-untyped-def]
+    """A platform admin picks the shop to work in."""
+    try:
+        shop_id = int(request.form.get("shop_id", ""))
+    except ValueError:
+        abort(404)
+    shop = tenancy.switch_shop(shop_id)
+    flash(f"You are now working in {shop.name}.", "success")
+    return redirect(url_for("pages.home"))
 
 
 @bp.route("/healthz")

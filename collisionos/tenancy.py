@@ -47,3 +47,10 @@ def switch_shop(shop_id: int) -> Shop:
     g.pop("current_shop_id", None)
     g.pop("current_shop", None)
     return shop
+
+
+def switchable_shops() -> list[Shop]:
+    """The shops a platform admin may switch to (empty for everyone else)."""
+    if current_user.role not in PLATFORM_ROLES:
+        return []
+    return list(db.session.scalars(db.select(Shop).order_by(Shop.name)))

@@ -47,7 +47,7 @@ def _flashes(html: str) -> list[str]:
 
 
 def _is_logged_in(client) -> bool:  # type: ignore[no-untyped-def]
-    response = client.get("/")
+    response = client.get("/admin/")
     if response.status_code == 302:
         assert urlsplit(response.location).path == "/login"
         return False
@@ -79,7 +79,7 @@ def test_right_password_logs_in_and_the_home_page_greets_the_user(client, staff)
 
     assert response.status_code == 302
     assert response.location == "/"
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/admin/").get_data(as_text=True)
     assert f"Good day, {staff.first_name}" in home
     assert f"{staff.first_name} {staff.last_name}" in home
 
@@ -135,7 +135,7 @@ def test_logout_post_without_csrf_token_is_refused(client, staff):
 
 def test_logout_post_with_csrf_token_logs_out(client, staff):
     login(client, staff.email)
-    token = extract_csrf(client.get("/").get_data(as_text=True))
+    token = extract_csrf(client.get("/admin/").get_data(as_text=True))
 
     response = client.post("/logout", data={"csrf_token": token})
 

@@ -7,7 +7,9 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from collisionos import tenancy
 from collisionos.admin.views import build_views
+from collisionos.services.dashboard import home_counts
 
 
 class HomeView(AdminIndexView):
@@ -21,7 +23,8 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):  # type: ignore[no-untyped-def]
-        return redirect(url_for("pages.home"))
+        shop = tenancy.current_shop()
+        return self.render("admin/home.html", counts=home_counts(shop.id), shop=shop, shops=tenancy.switchable_shops())
 
 
 def init_admin(app: Flask) -> Admin:

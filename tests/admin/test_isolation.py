@@ -71,7 +71,7 @@ def test_another_shops_rows_never_appear_in_lists_or_lookups(app, two_shops) -> 
 
 def test_posting_another_shops_id_changes_nothing(app, two_shops) -> None:
     client = _logged_in(app, two_shops["owner"])  # the owner may delete: only the shop differs
-    token = extract_csrf(client.get("/").get_data(as_text=True))
+    token = extract_csrf(client.get("/admin/").get_data(as_text=True))
     theirs = two_shops["theirs"]
     assert client.post("/admin/repair_orders/delete/", data={"id": theirs, "csrf_token": token}).status_code == 404
     client.post("/admin/repair_orders/action/", data={"action": "delete", "rowid": [theirs], "csrf_token": token})
@@ -207,7 +207,7 @@ def test_an_edit_with_the_shops_own_records_saves(app, two_shops) -> None:
 
 def test_a_bulk_action_with_a_malformed_id_is_refused_without_an_error(app, two_shops) -> None:
     client = _logged_in(app, two_shops["owner"])
-    token = extract_csrf(client.get("/").get_data(as_text=True))
+    token = extract_csrf(client.get("/admin/").get_data(as_text=True))
     response = client.post(
         "/admin/repair_orders/action/",
         data={"action": "delete", "rowid": ["1 OR 1=1", str(two_shops["mine"])], "csrf_token": token},
@@ -215,3 +215,19 @@ def test_a_bulk_action_with_a_malformed_id_is_refused_without_an_error(app, two_
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(RepairOrder, two_shops["mine"]) is not None
+
+
+def test_a_platform_admin_switches_shop_and_others_cannot(app, two_shops) -> None:
+    with app.app_context():
+        theirs = db.session.get(RepairOrder, two_shops["theirs"]).shop_id
+        admin = factories.UserFactory(shop=None, role="admin", password_plain=DEMO_PASSWORD).email
+    platform = _logged_in(app, admin)
+    token = extract_csrf(platform.get("/admin/").get_data(as_text=True))
+    assert platform.post("/switch-shop", data={"shop_id": theirs, "csrf_token": token}).status_code == 302
+    assert two_shops["their_number"] in platform.get("/admin/repair_orders/").get_data(as_text=True)
+
+    manager = _logged_in(app, two_shops["manager"])
+    token = extract_csrf(manager.get("/admin/").get_data(as_text=True))
+    assert manager.post("/switch-shop", data={"shop_id": theirs, "csrf_token": token}).status_code == 403
+    assert two_shops["their_number"] not in manager.get("/admin/repair_orders/").get_data(as_text=True)
+    assert platform.post("/switch-shop", data={"shop_id": "x", "csrf_token": token}).status_code in (400, 404)

@@ -99,7 +99,7 @@ def test_a_role_without_delete_cannot_delete_and_an_owner_can(app) -> None:
     for email, customer_id, should_delete in ((manager, customers[0], False), (owner, customers[1], True)):
         client = app.test_client()
         login(client, email)
-        token = extract_csrf(client.get("/").get_data(as_text=True))  # a real token: only the role differs
+        token = extract_csrf(client.get("/admin/").get_data(as_text=True))  # a real token: only the role differs
         client.post(f"/admin/{view.endpoint}/delete/", data={"id": customer_id, "csrf_token": token})
         with app.app_context():
             exists = db.session.get(view.model, customer_id) is not None

@@ -28,7 +28,7 @@ def test_log_in_see_home_and_log_out(app_ctx, page):  # type: ignore[no-untyped-
     page.click("button[type=submit]")
     page.wait_for_url("**/")
     assert "Good day, Marcus" in page.inner_text("h1")
-    assert "Maple Collision Centre" in page.inner_text("header")
+    assert "Maple Collision Centre" in page.inner_text("body")
     open_count = page.locator(".stat", has_text="Open repair orders").locator(".n").inner_text()
     assert open_count == "1"  # the paid RO is closed
 
