@@ -11,7 +11,7 @@ from flask_login import current_user
 from collisionos.admin.base import SEARCH_FIELDS, SecureModelView, ShopAjaxLoader
 from collisionos.admin.formatters import status_badge
 from collisionos.extensions import db
-from collisionos.models import ProductionWorkflow, RepairOrder, User
+from collisionos.models import PartLine, ProductionWorkflow, RepairOrder, User
 from collisionos.tenancy import current_shop_id
 
 CATEGORY = "Repair Orders"
@@ -38,6 +38,24 @@ def production_rows_inline() -> ShopInlineForm:
         form_ajax_refs={
             "technician": ShopAjaxLoader("technician", db.session, User, fields=SEARCH_FIELDS["User"]),
         },
+    )
+
+
+def part_lines_inline() -> ShopInlineForm:
+    return ShopInlineForm(
+        PartLine,
+        form_columns=[
+            "id",
+            "line_number",
+            "part_description",
+            "oem_part_number",
+            "part_category",
+            "brand_type",
+            "part_status",
+            "quantity_ordered",
+        ],
+        # No prices inline: inline rows cannot hide fields from technicians; prices live under Parts on ROs.
+        form_label="Part lines",
     )
 
 
@@ -72,9 +90,7 @@ class RepairOrderView(SecureModelView):
 
     def __init__(self) -> None:
         self.column_select_related_list = [RepairOrder.customer, RepairOrder.vehicle_profile]
-        # Part lines are not inline: RepairOrder has no one-to-many relationship to PartLine, which
-        # Flask-Admin's inline forms need ("Cannot find forward relation").
-        self.inline_models = [production_rows_inline()]
+        self.inline_models = [part_lines_inline(), production_rows_inline()]
         super().__init__(RepairOrder, name="Repair Orders", endpoint="repair_orders", category=CATEGORY)
 
     # A lookup while the form fills the model must not flush a new inline row before it is stamped.

@@ -262,7 +262,7 @@ class PartLine(Timestamped, ShopOwned, UserStamped, db.Model):
     is_rush_order: Mapped[bool] = boolean(False)
     customer_waiting: Mapped[bool] = boolean(False)
 
-    repair_order = db.relationship("RepairOrder", foreign_keys=[repair_order_id])
+    repair_order = db.relationship("RepairOrder", foreign_keys=[repair_order_id], back_populates="part_lines")
     vendor = db.relationship("Vendor", foreign_keys=[vendor_id])
     part = db.relationship("Part", foreign_keys=[part_id])
     purchase_order = db.relationship("PurchaseOrder", foreign_keys=[purchase_order_id], back_populates="part_lines")

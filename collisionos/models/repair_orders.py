@@ -176,6 +176,14 @@ class RepairOrder(Timestamped, ShopOwned, UserStamped, db.Model):
     claim = db.relationship("ClaimManagement", foreign_keys=[claim_management_id])
     estimate = db.relationship("Estimate", foreign_keys=[estimate_id])
     primary_technician_user = db.relationship("User", foreign_keys=[primary_technician])
+    part_lines = db.relationship(
+        "PartLine",
+        foreign_keys="PartLine.repair_order_id",
+        back_populates="repair_order",
+        order_by="PartLine.line_number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
     production_rows = db.relationship(
         "ProductionWorkflow",
         back_populates="repair_order",

@@ -231,3 +231,14 @@ def test_a_platform_admin_switches_shop_and_others_cannot(app, two_shops) -> Non
     assert manager.post("/switch-shop", data={"shop_id": theirs, "csrf_token": token}).status_code == 403
     assert two_shops["their_number"] not in manager.get("/admin/repair_orders/").get_data(as_text=True)
     assert platform.post("/switch-shop", data={"shop_id": "x", "csrf_token": token}).status_code in (400, 404)
+
+
+def test_the_repair_order_form_edits_its_part_lines_inline_without_prices(app, two_shops) -> None:
+    with app.app_context():
+        ro = db.session.get(RepairOrder, two_shops["mine"])
+        factories.PartLineFactory(
+            repair_order=ro, line_number=1, part_description="Hood panel", list_price=Decimal("777.77")
+        )
+    for email in (two_shops["manager"], two_shops["technician"]):
+        html = _logged_in(app, email).get(f"/admin/repair_orders/edit/?id={two_shops['mine']}").get_data(as_text=True)
+        assert "Hood panel" in html and "777.77" not in html, email
