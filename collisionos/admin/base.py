@@ -314,6 +314,22 @@ class SecureModelView(ModelView):
     def get_export_name(self, export_type: str = "csv") -> str:
         return f"{self.endpoint}.{export_type}"
 
+    # --- list search ---------------------------------------------------------------------------
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        """Match what staff type at the start of the searchable columns: ``x%``, never ``%x%`` over a table."""
+        for term in search.split()[:5]:
+            term = term.replace("\\", "").replace("%", "").replace("_", "")[:100]
+            if not term:
+                continue
+            conditions = [
+                sa.cast(field, sa.Unicode).ilike(term + "%") for field, path in self._search_fields if not path
+            ]
+            if conditions:
+                query = query.filter(sa.or_(*conditions))
+                if count_query is not None:
+                    count_query = count_query.filter(sa.or_(*conditions))
+        return query, count_query, joins, count_joins
+
     # --- bulk actions ------------------------------------------------------------------------
     @action(
         "delete",
