@@ -314,6 +314,37 @@ class SecureModelView(ModelView):
     def get_export_name(self, export_type: str = "csv") -> str:
         return f"{self.endpoint}.{export_type}"
 
+    # --- paging ------------------------------------------------------------------------------
+    def get_list(
+        self,
+        page: Any,
+        sort_column: Any,
+        sort_desc: Any,
+        search: Any,
+        filters: Any,
+        execute: bool = True,
+        page_size: Any = None,
+    ) -> Any:
+        """Find the page's ids with a narrow query, then load only those rows with their relations.
+
+        An OFFSET over the full query would build (and join) every skipped row: page 5,000 of
+        100,000 repair orders took seconds. Skipping index entries for ids stays fast at any depth.
+        """
+        count, query = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
+        )
+        if not execute:
+            return count, query
+        pk = self.model.id
+        ids = [row[0] for row in query.with_entities(pk).all()]
+        if not ids:
+            return count, []
+        rows = self.get_query().filter(pk.in_(ids))
+        for relation in self._auto_joins:
+            rows = rows.options(sa.orm.joinedload(relation))
+        by_id = {row.id: row for row in rows.all()}
+        return count, [by_id[i] for i in ids if i in by_id]
+
     # --- list search ---------------------------------------------------------------------------
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """Match what staff type at the start of the searchable columns: ``x%``, never ``%x%`` over a table."""

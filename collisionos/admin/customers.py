@@ -44,7 +44,7 @@ class VehicleView(SecureModelView):
     column_list = ("year", "make", "model", "vin", "license_plate", "customer", "vehicle_status")
     column_labels = {"vin": "VIN", "license_plate": "Plate", "vehicle_status": "Status"}
     column_formatters = {"vehicle_status": status_badge}
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = ("vehicle_status", "make", "year", "created_at")
     column_searchable_list = ("vin", "license_plate")
 
@@ -74,7 +74,7 @@ class VehicleProfileView(SecureModelView):
         "vehicle_status": "Status",
     }
     column_formatters = {"vehicle_status": status_badge}
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = (
         "vehicle_status",
         "has_adas_features",
@@ -136,7 +136,7 @@ class ContactTimelineView(SecureModelView):
         "direction": status_badge,
         "status": status_badge,
     }
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = (
         "communication_method",
         "direction",

@@ -64,7 +64,7 @@ class ClaimView(SecureModelView):
         "date_of_loss": "Date of loss",
     }
     column_formatters = {"claim_status": status_badge}
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = ("claim_status", "is_drp_claim", "total_loss", "flagged_for_review", "date_of_loss")
     column_searchable_list = ("claim_number", "policy_number")
 

@@ -33,7 +33,7 @@ class JobView(SecureModelView):
         "is_archived": "Archived",
     }
     column_formatters = {"status": status_badge, "job_type": status_badge, "priority": status_badge}
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = ("status", "job_type", "priority", "is_rush", "is_archived", "target_delivery_date")
     column_searchable_list = ("job_number", "claim_number")
 
@@ -61,7 +61,7 @@ class WorkflowStatusView(SecureModelView):
         "has_issues": "Has issues",
     }
     column_formatters = {"stage": status_badge, "status": status_badge}
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = ("stage", "status", "has_issues", "started_at", "completed_at")
 
     def __init__(self) -> None:

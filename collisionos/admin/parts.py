@@ -54,7 +54,7 @@ class PartLineView(SecureModelView):
         "brand_type": status_badge,
     }
     # The unique (repair_order_id, line_number) index serves this order.
-    column_default_sort = [("repair_order_id", True), ("line_number", False), ("id", True)]
+    column_default_sort = [("id", True)]  # newest first, on the primary key (1M+ rows)
     column_filters = (
         "part_status",
         "brand_type",

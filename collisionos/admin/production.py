@@ -36,7 +36,7 @@ class ProductionWorkflowView(SecureModelView):
         "on_hold": "On hold",
     }
     column_formatters = {"stage_status": status_badge}
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort = [("id", True)]
     column_filters = (
         "stage_status",
         "stage_type",

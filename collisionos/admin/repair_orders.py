@@ -84,7 +84,7 @@ class RepairOrderView(SecureModelView):
         "balance_due": "Balance",
     }
     column_formatters = {"ro_status": status_badge, "sla_risk_level": status_badge}
-    column_default_sort = [("date_created", True), ("id", True)]
+    column_default_sort = [("id", True)]  # newest first; ids follow creation and are indexed
     column_filters = ("ro_status", "is_on_hold", "sla_risk_level", "promised_delivery_date", "date_created")
     column_searchable_list = ("repair_order_number",)
 

@@ -226,7 +226,7 @@ class AuditLogView(SecureModelView):
         "ip_address",
         "user_agent",
     )
-    column_default_sort = [("occurred_at", True), ("id", True)]
+    column_default_sort = [("id", True)]  # rows are appended in time order
     column_filters = ("table_name", "row_id", "action", "user_label", "occurred_at")
     column_searchable_list = ("table_name",)
 

@@ -68,14 +68,13 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
     digits = re.sub(r"\D", "", query)
     ro_ids: list[int] = []
 
-    def repair_orders(*conditions: Any, joins: tuple = ()) -> None:
+    def repair_orders(*conditions: Any) -> None:
         stmt = sa.select(RepairOrder.id).where(RepairOrder.shop_id == shop_id, *conditions)
-        for target, on in joins:
-            stmt = stmt.join(target, on)
         for ro_id in db.session.scalars(stmt.order_by(RepairOrder.id.desc()).limit(LIMIT)):
             if ro_id not in ro_ids:
                 ro_ids.append(ro_id)
 
+    # One indexed prefix condition per query: an OR across columns defeats the indexes.
     vehicle_conditions = []
     if len(alnum) == 17:
         vehicle_conditions.append(VehicleProfile.vin == alnum)
@@ -83,20 +82,28 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
         vehicle_conditions.append(_prefix(VehicleProfile.vin_reversed, alnum[::-1]))
     if 2 <= len(alnum) <= 10:
         vehicle_conditions.append(_prefix(VehicleProfile.plate_key, alnum))
+    profile_ids: list[int] = []
+    for condition in vehicle_conditions:
+        profile_ids += db.session.scalars(
+            sa.select(VehicleProfile.id)
+            .where(VehicleProfile.shop_id == shop_id, condition)
+            .order_by(VehicleProfile.id.desc())
+            .limit(LIMIT)
+        ).all()
 
     if "repair_orders" in kinds:
         if _number(query):
             repair_orders(_prefix(RepairOrder.repair_order_number, _number(query)))
-        if vehicle_conditions:
-            repair_orders(
-                sa.or_(*vehicle_conditions),
-                joins=((VehicleProfile, RepairOrder.vehicle_profile_id == VehicleProfile.id),),
-            )
+        if profile_ids:
+            repair_orders(RepairOrder.vehicle_profile_id.in_(profile_ids))
         if len(alnum) >= 3:
-            repair_orders(
-                _prefix(ClaimManagement.claim_key, alnum),
-                joins=((ClaimManagement, RepairOrder.claim_management_id == ClaimManagement.id),),
-            )
+            claim_ids = db.session.scalars(
+                sa.select(ClaimManagement.id)
+                .where(ClaimManagement.shop_id == shop_id, _prefix(ClaimManagement.claim_key, alnum))
+                .limit(LIMIT)
+            ).all()
+            if claim_ids:
+                repair_orders(RepairOrder.claim_management_id.in_(claim_ids))
         if ro_ids:
             rows = db.session.scalars(
                 sa.select(RepairOrder)
@@ -120,12 +127,18 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
             if len(words) > 1:
                 condition = sa.and_(condition, Customer.first_name.ilike(words[0].replace("%", "") + "%"))
             customer_conditions.append(condition)
-        if customer_conditions:
+        customer_ids: list[int] = []
+        for condition in customer_conditions:
+            for customer_id in db.session.scalars(
+                sa.select(Customer.id).where(Customer.shop_id == shop_id, condition).limit(LIMIT)
+            ):
+                if customer_id not in customer_ids:
+                    customer_ids.append(customer_id)
+        if customer_ids:
             customers = db.session.scalars(
                 sa.select(Customer)
-                .where(Customer.shop_id == shop_id, sa.or_(*customer_conditions))
+                .where(Customer.id.in_(customer_ids[:LIMIT]))
                 .order_by(Customer.last_name, Customer.first_name, Customer.id)
-                .limit(LIMIT)
             ).all()
             if customers:
                 results.groups["Customers"] = [
@@ -137,12 +150,9 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
                     )
                     for c in customers
                 ]
-        if vehicle_conditions:
+        if profile_ids:
             vehicles = db.session.scalars(
-                sa.select(VehicleProfile)
-                .where(VehicleProfile.shop_id == shop_id, sa.or_(*vehicle_conditions))
-                .order_by(VehicleProfile.id.desc())
-                .limit(LIMIT)
+                sa.select(VehicleProfile).where(VehicleProfile.id.in_(profile_ids)).order_by(VehicleProfile.id.desc())
             ).all()
             if vehicles:
                 results.groups["Vehicles"] = [
