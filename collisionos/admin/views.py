@@ -5,6 +5,20 @@ from __future__ import annotations
 from flask_admin.base import BaseView
 
 
+CATEGORY_ORDER = [
+    "Repair Orders",
+    "Customers & Vehicles",
+    "Insurance & Estimates",
+    "Parts & Purchasing",
+    "Loaners",
+    "Finance",
+    "Communication",
+    "Reports",
+    "Settings",
+    "System",
+]
+
+
 def build_views() -> list[BaseView]:
     """Return fresh view instances (Flask-Admin views must not be shared between apps)."""
     from collisionos.admin import (
@@ -23,7 +37,7 @@ def build_views() -> list[BaseView]:
         system,
     )
 
-    return [
+    views = [
         *repair_orders.views(),
         *production.views(),
         *jobs.views(),
@@ -38,3 +52,10 @@ def build_views() -> list[BaseView]:
         *system.views(),
         *search.views(),
     ]
+    # Menu categories in the order of a shop's day, DOMAIN.md's layers after that.
+    return sorted(
+        views,
+        key=lambda view: (
+            CATEGORY_ORDER.index(view.category) if view.category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        ),
+    )
