@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_admin.base import BaseView
 
-
 CATEGORY_ORDER = [
     "Repair Orders",
     "Customers & Vehicles",
