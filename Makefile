@@ -24,6 +24,7 @@ db-upgrade: $(VENV)/.installed
 ## run: install, migrate the SQLite database under instance/, seed defaults and demo data, serve with the scheduler on
 run: db-upgrade
 	$(BIN)/flask seed demo
+	$(BIN)/flask seed analyze
 	@echo
 	@echo "CollisionOS is starting at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	@echo

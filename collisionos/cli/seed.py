@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from collisionos.models.base import utcnow
+from collisionos.services.maintenance import analyze_database
 from collisionos.services.seed.bulk import seed_bulk
 from collisionos.services.seed.defaults import seed_defaults
 from collisionos.services.seed.demo import seed_demo
@@ -43,6 +44,13 @@ def demo() -> None:
     click.echo(f"Demo logins (password for all: {report.password}):")
     for email, role, shop_name in report.logins:
         click.echo(f"  {email:<36} {role:<16} {shop_name}")
+
+
+@seed_cli.command("analyze")
+def analyze() -> None:
+    """Refresh the database's query-planner statistics (run after large imports)."""
+    analyze_database()
+    click.echo("Statistics refreshed.")
 
 
 @seed_cli.command("bulk")

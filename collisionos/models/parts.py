@@ -135,6 +135,7 @@ class PartLine(Timestamped, ShopOwned, UserStamped, db.Model):
             "warranty_end_date",
             name="advanced_parts_management_warranty_end_after_start",
         ),
+        db.Index("ix_advanced_parts_management_shop_id_id", "shop_id", "id"),
         db.Index("ix_advanced_parts_management_shop_status_eta", "shop_id", "part_status", "estimated_delivery_date"),
         db.Index("ix_advanced_parts_management_vendor_order_date", "vendor_id", "order_date"),
     )

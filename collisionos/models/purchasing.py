@@ -17,6 +17,7 @@ from collisionos.models.base import (
     integer,
     money,
     percent,
+    search_key_index,
     string,
     timestamp,
     user_fk,
@@ -92,6 +93,7 @@ class PurchaseOrder(Timestamped, ShopOwned, UserStamped, db.Model):
 
     __tablename__ = "purchase_order_system"
     __table_args__ = (
+        search_key_index("ix_purchase_order_system_shop_number_prefix", "purchase_order_number"),
         db.UniqueConstraint(
             "shop_id", "purchase_order_number", name="uq_purchase_order_system_shop_id_purchase_order_number"
         ),

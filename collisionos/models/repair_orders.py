@@ -19,6 +19,7 @@ from collisionos.models.base import (
     integer,
     json_column,
     money,
+    search_key_index,
     string,
     timestamp,
     user_fk,
@@ -34,6 +35,10 @@ class RepairOrder(Timestamped, ShopOwned, UserStamped, db.Model):
 
     __tablename__ = "repair_order_management"
     __table_args__ = (
+        # Prefix search on RO numbers (the unique index cannot serve LIKE on PostgreSQL outside the C collation).
+        search_key_index("ix_repair_order_management_shop_number_prefix", "repair_order_number"),
+        # Newest-first lists page through (shop_id, id) without touching the table, at any depth.
+        db.Index("ix_repair_order_management_shop_id_id", "shop_id", "id"),
         db.UniqueConstraint(
             "shop_id", "repair_order_number", name="uq_repair_order_management_shop_id_repair_order_number"
         ),

@@ -68,9 +68,15 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
     digits = re.sub(r"\D", "", query)
     ro_ids: list[int] = []
 
-    def repair_orders(*conditions: Any) -> None:
+    def repair_orders(*conditions: Any, few: bool = False) -> None:
         stmt = sa.select(RepairOrder.id).where(RepairOrder.shop_id == shop_id, *conditions)
-        for ro_id in db.session.scalars(stmt.order_by(RepairOrder.id.desc()).limit(LIMIT)):
+        if few:
+            # A handful of vehicles or claims have a handful of ROs: sort here, so no plan can walk
+            # every RO of the shop in id order looking for them.
+            found = sorted(db.session.scalars(stmt), reverse=True)[:LIMIT]
+        else:
+            found = db.session.scalars(stmt.order_by(RepairOrder.id.desc()).limit(LIMIT)).all()
+        for ro_id in found:
             if ro_id not in ro_ids:
                 ro_ids.append(ro_id)
 
@@ -95,7 +101,7 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
         if _number(query):
             repair_orders(_prefix(RepairOrder.repair_order_number, _number(query)))
         if profile_ids:
-            repair_orders(RepairOrder.vehicle_profile_id.in_(profile_ids))
+            repair_orders(RepairOrder.vehicle_profile_id.in_(profile_ids), few=True)
         if len(alnum) >= 3:
             claim_ids = db.session.scalars(
                 sa.select(ClaimManagement.id)
@@ -103,7 +109,7 @@ def search(shop_id: int, raw: str, kinds: frozenset[str]) -> Results:
                 .limit(LIMIT)
             ).all()
             if claim_ids:
-                repair_orders(RepairOrder.claim_management_id.in_(claim_ids))
+                repair_orders(RepairOrder.claim_management_id.in_(claim_ids), few=True)
         if ro_ids:
             rows = db.session.scalars(
                 sa.select(RepairOrder)

@@ -38,6 +38,7 @@ from collisionos.models import (
 from collisionos.models.enums import RepairOrderStatus as R
 from collisionos.models.enums import Role
 from collisionos.models.search import KEYS as SEARCH_KEYS
+from collisionos.services.maintenance import analyze_database
 from collisionos.services.numbering import reserve_numbers
 from collisionos.services.seed.defaults import seed_stages
 from collisionos.services.seed.generator import (
@@ -255,6 +256,7 @@ def seed_bulk(
         if progress:
             progress(size)
     _resync_sequences()
+    analyze_database()
     return dict(totals)
 
 
