@@ -138,6 +138,12 @@ def concurrent(url: str, folder: str, email: str, password: str, pages: list[tup
             except OSError:
                 time.sleep(0.1)
         cookie = _login_over_http(port, email, password)
+        # Warm every worker up (templates compiled, connections opened) before measuring.
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _name, path in pages:
+            for _ in range(int(workers) * 3):
+                warm.request("GET", path, headers={"Cookie": cookie})
+                warm.getresponse().read()
         print(f"\n{clients} concurrent clients, gunicorn -w {workers}:")
         for name, path in pages:
             if "form" in name or "page " in name:
