@@ -11,6 +11,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError, StatementError
@@ -131,6 +132,18 @@ class ShopAjaxLoader(QueryAjaxModelLoader):
             pattern = term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
             query = query.filter(sa.or_(*(field.ilike(pattern, escape="\\") for field in self._cached_fields)))
         return query.order_by(getattr(self.model, self.pk)).offset(offset).limit(min(limit, 20)).all()
+
+
+class ShopInlineForm(InlineFormAdmin):
+    """Inline child rows: stamped with the shop and the user like top-level rows."""
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if is_created and hasattr(type(model), "shop_id") and model.shop_id is None:
+            model.shop_id = current_shop_id()
+        if is_created and hasattr(model, "created_by"):
+            model.created_by = current_user.id
+        if hasattr(model, "updated_by"):
+            model.updated_by = current_user.id
 
 
 class AdminForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_admin.base import BaseView
 
-from collisionos.admin.base import SecureModelView
+from collisionos.admin.base import SecureModelView, ShopInlineForm
 from collisionos.admin.formatters import status_badge
 from collisionos.models import BmsImport, Estimate, EstimateLineItem
 
@@ -38,23 +38,21 @@ class EstimateView(SecureModelView):
     # created_by is set from the logged-in user on create (base on_model_change), never picked by hand.
     form_excluded_columns = ("creator",)
     inline_models = [
-        (
+        ShopInlineForm(
             EstimateLineItem,
-            dict(
-                # "id" keeps the existing lines' keys (a hidden field) so edits update rather than add.
-                form_columns=[
-                    "id",
-                    "line_number",
-                    "type",
-                    "description",
-                    "quantity",
-                    "unit_price",
-                    "total_price",
-                    "part_number",
-                    "labor_hours",
-                    "taxable",
-                ]
-            ),
+            # "id" keeps the existing lines' keys (a hidden field) so edits update rather than add.
+            form_columns=[
+                "id",
+                "line_number",
+                "type",
+                "description",
+                "quantity",
+                "unit_price",
+                "total_price",
+                "part_number",
+                "labor_hours",
+                "taxable",
+            ],
         )
     ]
 

@@ -5,28 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.base import BaseView
-from flask_admin.model.form import InlineFormAdmin
-from flask_login import current_user
 
-from collisionos.admin.base import SEARCH_FIELDS, SecureModelView, ShopAjaxLoader
+from collisionos.admin.base import SEARCH_FIELDS, SecureModelView, ShopAjaxLoader, ShopInlineForm
 from collisionos.admin.formatters import status_badge
 from collisionos.extensions import db
 from collisionos.models import PartLine, ProductionWorkflow, RepairOrder, User
-from collisionos.tenancy import current_shop_id
 
 CATEGORY = "Repair Orders"
-
-
-class ShopInlineForm(InlineFormAdmin):
-    """Inline child rows: stamped with the shop and the user like top-level rows."""
-
-    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        if is_created and getattr(model, "shop_id", None) is None:
-            model.shop_id = current_shop_id()
-        if is_created and hasattr(model, "created_by"):
-            model.created_by = current_user.id
-        if hasattr(model, "updated_by"):
-            model.updated_by = current_user.id
 
 
 def production_rows_inline() -> ShopInlineForm:

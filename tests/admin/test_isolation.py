@@ -242,3 +242,16 @@ def test_the_repair_order_form_edits_its_part_lines_inline_without_prices(app, t
     for email in (two_shops["manager"], two_shops["technician"]):
         html = _logged_in(app, email).get(f"/admin/repair_orders/edit/?id={two_shops['mine']}").get_data(as_text=True)
         assert "Hood panel" in html and "777.77" not in html, email
+
+
+def test_a_shop_name_with_markup_is_inert_in_the_switch_message(app) -> None:
+    with app.app_context():
+        factories.ShopFactory(name="Plain Shop")
+        hostile = factories.ShopFactory(name="<script>alert('x')</script> Body Shop").id
+        admin = factories.UserFactory(shop=None, role="admin", password_plain=DEMO_PASSWORD).email
+    client = _logged_in(app, admin)
+    token = extract_csrf(client.get("/admin/").get_data(as_text=True))
+    page = client.post("/switch-shop", data={"shop_id": hostile, "csrf_token": token}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "You are now working in" in html
+    assert "<script>alert('x')</script>" not in html and "&lt;script&gt;" in html
