@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -14,6 +14,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 
@@ -190,7 +191,37 @@ class SecureModelView(ModelView):
         # Child collections are edited inline where a view says so, never as a select of every row.
         collections = [r.key for r in mapper.relationships if r.uselist and r.key not in (self.inline_models or ())]
         self.form_excluded_columns = [*(self.form_excluded_columns or ()), *collections, "shop"]
+        self._link_first_column()
         super().__init__(model, db, **kwargs)
+
+    # The first column links to the record: cheaper than three icon links and a delete form per row
+    # (half of a 100-row page's time), and one click to open, as everywhere else.
+    column_display_actions = False
+
+    def _link_first_column(self) -> None:
+        if not self.column_list:
+            return
+        first = self.column_list[0]
+        first = first if isinstance(first, str) else getattr(first, "key", str(first))
+        shown = (self.column_formatters or {}).get(first)
+
+        def linked(view: Any, context: Any, model: Any, name: str) -> Markup:
+            if shown is not None:
+                text = shown(view, context, model, name)
+            else:
+                value = getattr(model, name, None)
+                formatter = formatters.TYPE_FORMATTERS.get(type(value))
+                text = formatter(view, value, name) if formatter else ("" if value is None else str(value))
+            return Markup('<a href="{}?id={}">{}</a>').format(view.details_url(), model.id, text or "(open)")
+
+        self.column_formatters = {**(self.column_formatters or {}), first: linked}
+
+    def details_url(self) -> str:
+        """The details page's URL without the id, built once per request."""
+        cache = g.setdefault("details_urls", {})
+        if self.endpoint not in cache:
+            cache[self.endpoint] = url_for(f"{self.endpoint}.details_view")
+        return cache[self.endpoint]
 
     # --- permissions -------------------------------------------------------------------------
     def _may(self, action: Action) -> bool:
