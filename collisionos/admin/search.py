@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -44,8 +44,6 @@ class SearchView(BaseView):
         return url_for(f"{hit.endpoint}.details_view", id=hit.id)
 
     def redirect_to(self, hit: Any) -> Any:
-        from flask import redirect
-
         return redirect(self.link(hit))
 
 

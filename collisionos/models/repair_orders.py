@@ -25,6 +25,7 @@ from collisionos.models.base import (
     user_fk,
 )
 from collisionos.models.enums import RepairOrderHoldReason, RepairOrderStatus
+from collisionos.models.estimates import customer_label, vehicle_label
 
 SLA_TYPES = ("standard", "priority", "express", "fleet", "insurance_sla")
 SLA_RISK_LEVELS = ("green", "yellow", "red", "critical")
@@ -198,16 +199,9 @@ class RepairOrder(Timestamped, ShopOwned, UserStamped, db.Model):
     )
 
     def __str__(self) -> str:
-        parts = [self.repair_order_number or "RO (unsaved)"]
-        vehicle = self.vehicle_profile
-        if vehicle is not None:
-            ymm = " ".join(str(v) for v in (vehicle.year, vehicle.make, vehicle.model) if v)
-            if ymm:
-                parts.append(ymm)
-        customer = self.customer
-        if customer is not None:
-            first, last = customer.first_name or "", customer.last_name or ""
-            name = f"{first[:1]}. {last}" if first and last else (last or first)
-            if name:
-                parts.append(name)
-        return " · ".join(parts)
+        parts = (
+            self.repair_order_number or "RO (unsaved)",
+            vehicle_label(self.vehicle_profile),
+            customer_label(self.customer),
+        )
+        return " · ".join(part for part in parts if part)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from collisionos.domain.money import to_money
 from collisionos.domain.numbering import customer_number, dated_number, repair_order_number
+from collisionos.domain.production import STAGE_BY_TYPE
 from collisionos.domain.settings import merged_settings
 from collisionos.extensions import db
 from collisionos.models import (
@@ -109,7 +110,7 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
 
 
-def _demo_logins(shop: Shop, second: Shop | None) -> list[tuple[str, str, str]]:
+def _demo_logins() -> list[tuple[str, str, str]]:
     rows = db.session.execute(
         sa.select(User.email, User.role, Shop.name)
         .join(Shop, User.shop_id == Shop.id, isouter=True)
@@ -129,8 +130,7 @@ def seed_demo(*, now: datetime, seed: int = 2026) -> DemoReport:
     )
     shop = defaults.shop
     if (shop.settings or {}).get(DEMO_MARKER):
-        second = db.session.scalar(sa.select(Shop).where(Shop.email == f"office@{SECOND_SHOP_DOMAIN}"))
-        return DemoReport(False, shop, _demo_logins(shop, second), demo_password())
+        return DemoReport(False, shop, _demo_logins(), demo_password())
     rng = random.Random(seed)
     password = demo_password()
     counts: dict[str, int] = defaultdict(int)
@@ -168,7 +168,7 @@ def seed_demo(*, now: datetime, seed: int = 2026) -> DemoReport:
     settings[DEMO_MARKER] = True
     shop.settings = settings
     db.session.commit()
-    return DemoReport(True, shop, _demo_logins(shop, second), password, dict(counts))
+    return DemoReport(True, shop, _demo_logins(), password, dict(counts))
 
 
 def _second_shop(now: datetime) -> Shop:
@@ -306,8 +306,6 @@ def _fill_shop(
 
 
 def _workflow_category(stage_type: str) -> str:
-    from collisionos.domain.production import STAGE_BY_TYPE
-
     return STAGE_BY_TYPE[stage_type].workflow_category
 
 
