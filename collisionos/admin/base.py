@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from collisionos.admin import formatters
 from collisionos.admin.converters import ModelConverter, ShopFilterConverter
+from collisionos.admin.workflow import WorkflowMixin
 from collisionos.domain.permissions import Action, allowed, sees_money
 from collisionos.extensions import db
 from collisionos.models import AuditLog
@@ -155,7 +156,7 @@ class AdminForm(FlaskForm):
         super().__init__(*args, **kwargs)
 
 
-class SecureModelView(ModelView):
+class SecureModelView(WorkflowMixin, ModelView):
     """Base view: a role sees only what the permission matrix allows, and only its shop's rows."""
 
     area = "jobs"

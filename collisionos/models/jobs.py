@@ -432,6 +432,8 @@ class JobStageHistory(Timestamped, ShopOwned, db.Model):
     job_id: Mapped[int | None] = fk("jobs", ondelete="SET NULL", nullable=True)
     repair_order_id: Mapped[int | None] = fk("repair_order_management", ondelete="CASCADE", nullable=True)
     workflow_status_id: Mapped[int | None] = fk("workflow_status", ondelete="SET NULL", nullable=True)
+    # (p) Not in DOMAIN.md: the RO's production row that moved, so a stage's moves can be listed together.
+    production_workflow_id: Mapped[int | None] = fk("production_workflow", ondelete="SET NULL", nullable=True)
     production_stage_id: Mapped[int | None] = fk("production_stages", ondelete="SET NULL", nullable=True)
     technician_id: Mapped[int | None] = user_fk()
     supervisor_id: Mapped[int | None] = user_fk()

@@ -93,6 +93,8 @@ class RepairOrder(Timestamped, ShopOwned, UserStamped, db.Model):
     hold_start_date: Mapped[datetime | None] = timestamp()
     hold_end_date: Mapped[datetime | None] = timestamp()
     hold_days: Mapped[int] = integer(nullable=False, default=0, ge=0)
+    # (p) Not in DOMAIN.md: the whole days of finished holds whose reason pauses the SLA clock (§5.7).
+    sla_paused_days: Mapped[int] = integer(nullable=False, default=0, ge=0)
     hold_reason: Mapped[str | None] = enum_column("repair_order_management", "hold_reason", RepairOrderHoldReason)
     hold_description: Mapped[str | None] = string()
 
