@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
 from collisionos import tenancy
 from collisionos.admin.views import build_views
+from collisionos.domain.permissions import Action, allowed
 from collisionos.services.dashboard import home_counts
 
 
@@ -24,7 +26,13 @@ class HomeView(AdminIndexView):
     @expose("/")
     def index(self):  # type: ignore[no-untyped-def]
         shop = tenancy.current_shop()
-        return self.render("admin/home.html", counts=home_counts(shop.id), shop=shop, shops=tenancy.switchable_shops())
+        return self.render(
+            "admin/home.html",
+            counts=home_counts(shop.id),
+            shop=shop,
+            shops=tenancy.switchable_shops(),
+            can_open_ro=allowed(current_user.role, "jobs", Action.CREATE),
+        )
 
 
 def init_admin(app: Flask) -> Admin:
@@ -37,4 +45,5 @@ def init_admin(app: Flask) -> Admin:
     )
     for view in build_views():
         admin.add_view(view)
+    admin.add_link(MenuLink(name="Open a repair order", endpoint="repair_orders.intake_view", category="Repair Orders"))
     return admin

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_admin.base import BaseView
+from flask_login import current_user
 
 from collisionos.admin.base import SecureModelView, ShopInlineForm
 from collisionos.admin.formatters import status_badge
 from collisionos.models import BmsImport, Estimate, EstimateLineItem
+from collisionos.models.base import utcnow
+from collisionos.services.repair_orders import refresh_for_estimate
+from collisionos.tenancy import current_shop_id
 
 CATEGORY = "Insurance & Estimates"
 
@@ -56,6 +62,15 @@ class EstimateView(SecureModelView):
         )
     ]
 
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        refresh_repair_orders(self._estimate_id(model))
+
+    def after_model_delete(self, model: Any) -> None:
+        refresh_repair_orders(self._estimate_id(model))
+
+    def _estimate_id(self, model: Any) -> int | None:
+        return getattr(model, "estimate_id", None) if not isinstance(model, Estimate) else model.id
+
     def __init__(self) -> None:
         self.column_select_related_list = [Estimate.customer, Estimate.vehicle]
         super().__init__(Estimate, name="Estimates", endpoint="estimates", category=CATEGORY)
@@ -80,6 +95,15 @@ class EstimateLineItemView(SecureModelView):
     column_default_sort = [("estimate_id", True), ("line_number", False), ("id", False)]
     column_filters = ("type", "category", "status", "is_sublet", "supplement_number")
     column_searchable_list = ("part_number",)
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        refresh_repair_orders(self._estimate_id(model))
+
+    def after_model_delete(self, model: Any) -> None:
+        refresh_repair_orders(self._estimate_id(model))
+
+    def _estimate_id(self, model: Any) -> int | None:
+        return getattr(model, "estimate_id", None) if not isinstance(model, Estimate) else model.id
 
     def __init__(self) -> None:
         self.column_select_related_list = [EstimateLineItem.estimate]
@@ -113,6 +137,12 @@ class BmsImportView(SecureModelView):
     def __init__(self) -> None:
         self.column_select_related_list = [BmsImport.estimate]
         super().__init__(BmsImport, name="BMS Imports", endpoint="bms_imports", category=CATEGORY)
+
+
+def refresh_repair_orders(estimate_id: int | None) -> None:
+    """Lines changed through the admin forms: the ROs on that estimate recompute their money."""
+    if estimate_id is not None:
+        refresh_for_estimate(current_shop_id(), estimate_id, actor=current_user._get_current_object(), now=utcnow())
 
 
 def views() -> list[BaseView]:

@@ -64,6 +64,31 @@ class ProductionWorkflowView(SecureModelView):
         "actual_end_date",
     )
 
+    # The workflow writes these; the edit form keeps to planning fields (bay, hours, notes...).
+    form_excluded_columns = (
+        "stage_status",
+        "previous_status",
+        "status_change_date",
+        "actual_start_date",
+        "actual_end_date",
+        "actual_duration",
+        "completion_date",
+        "is_completed",
+        "completed_by",
+        "progress_percentage",
+        "on_hold",
+        "hold_start_date",
+        "hold_end_date",
+        "hold_duration_minutes",
+        "qc_completed",
+        "qc_passed",
+        "qc_date",
+        "rework_count",
+        "rework_date",
+        "first_time_right",
+        "depends_on_stages",
+        "efficiency_ratio",
+    )
     workflow_actions = {
         "assign": ("action_assign", Action.EDIT),
         "start": ("action_start", Action.EDIT),

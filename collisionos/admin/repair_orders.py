@@ -84,7 +84,8 @@ def move_label(current: str, target: str) -> str:
 def production_rows_inline() -> ShopInlineForm:
     return ShopInlineForm(
         ProductionWorkflow,
-        form_columns=["id", "stage_order", "stage_name", "stage_type", "stage_category", "stage_status", "technician"],
+        # No status: a stage moves only through its workflow actions (board or stage page).
+        form_columns=["id", "stage_order", "stage_name", "stage_type", "stage_category", "technician"],
         form_label="Production stages",
         # A type-ahead over this shop's users only, never a select of every user.
         form_ajax_refs={
@@ -103,10 +104,9 @@ def part_lines_inline() -> ShopInlineForm:
             "oem_part_number",
             "part_category",
             "brand_type",
-            "part_status",
             "quantity_ordered",
         ],
-        # No prices inline: inline rows cannot hide fields from technicians; prices live under Parts on ROs.
+        # No status (it moves only through the part line's actions) and no prices inline: inline rows cannot hide fields from technicians; prices live under Parts on ROs.
         form_label="Part lines",
     )
 

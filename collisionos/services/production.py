@@ -143,8 +143,17 @@ def _set_status(row: ProductionWorkflow, new: str, *, actor: Any, now: datetime,
 
 
 def _dependencies_open(row: ProductionWorkflow, rows: list[ProductionWorkflow]) -> list[ProductionWorkflow]:
-    wanted = set(row.depends_on_stages or [])
-    return [other for other in rows if other.id in wanted and other.stage_status not in DONE]
+    """The stages ``row`` waits for that are not done yet.
+
+    Rows made by :func:`create_production_rows` list their dependencies as row ids; older rows (seeded
+    in bulk) fall back to the shop's stage configuration, whose prerequisites are stage codes.
+    """
+    if row.depends_on_stages:
+        wanted = set(row.depends_on_stages)
+        return [other for other in rows if other.id in wanted and other.stage_status not in DONE]
+    stage = row.production_stage
+    codes = set(stage.prerequisites or []) if stage is not None else set()
+    return [other for other in rows if other.stage_type.upper() in codes and other.stage_status not in DONE]
 
 
 def _promote_ready(ro: RepairOrder, *, actor: Any, now: datetime) -> None:

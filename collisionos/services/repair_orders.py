@@ -715,3 +715,16 @@ def add_estimate_line(
         db.session.add(line)
         refresh_repair_order(ro, now)
     return line
+
+
+def refresh_for_estimate(shop_id: int, estimate_id: int, *, actor: Any, now: datetime) -> list[RepairOrder]:
+    """After an estimate or its lines were edited in the admin, bring its ROs' totals up to date."""
+    with use_case(actor):
+        ros = db.session.scalars(
+            sa.select(RepairOrder)
+            .where(RepairOrder.shop_id == shop_id, RepairOrder.estimate_id == estimate_id)
+            .with_for_update()
+        ).all()
+        for ro in ros:
+            refresh_repair_order(ro, now)
+    return list(ros)

@@ -441,3 +441,14 @@ def test_every_stage_move_is_in_the_stage_history(shop, advisor):
     )
     assert count == 1  # intake became ready
     assert PartLine  # imported for the factories above
+
+
+def test_lines_edited_outside_the_workflow_are_picked_up_by_refresh_for_estimate(shop, advisor):
+    ro = open_ro(shop, advisor, claim=False)
+    line = add_line(shop, ro, advisor, "labor", "100.00", taxable=False)
+    line = db.session.get(type(line), line.id)
+    line.unit_price = Decimal("150.00")  # as the estimate admin form would
+    db.session.commit()
+    assert reload(RepairOrder, ro.id).estimated_total == Decimal("100.00")
+    svc.refresh_for_estimate(shop.id, ro.estimate_id, actor=advisor, now=NOW)
+    assert reload(RepairOrder, ro.id).estimated_total == Decimal("150.00")
