@@ -106,7 +106,8 @@ def part_lines_inline() -> ShopInlineForm:
             "brand_type",
             "quantity_ordered",
         ],
-        # No status (it moves only through the part line's actions) and no prices inline: inline rows cannot hide fields from technicians; prices live under Parts on ROs.
+        # No status (it moves only through the part line's actions) and no prices: inline rows cannot
+        # hide fields from technicians; prices live under Parts on ROs.
         form_label="Part lines",
     )
 
