@@ -24,8 +24,8 @@ from collisionos.admin.workflow import (
     form_text,
 )
 from collisionos.domain import repair_orders as rules
-from collisionos.domain.errors import DomainError
-from collisionos.domain.permissions import Action, sees_money
+from collisionos.domain.errors import DomainError, PermissionDenied
+from collisionos.domain.permissions import Action, allowed, sees_money
 from collisionos.domain.settings import merged_settings
 from collisionos.extensions import db
 from collisionos.models import InsuranceCompany, PartLine, ProductionWorkflow, RepairOrder, User, Vendor
@@ -394,6 +394,12 @@ class RepairOrderView(SupplementActions, SecureModelView):
             "due": service.sla_due(model, self.now()) if model.ro_status in rules.OPEN_STATUSES else None,
             "owes": service.customer_owes(model),
         }
+
+    def action_decide_supplement(self, row_id: str, form: Mapping[str, str]) -> str:
+        # The insurer's answer is estimating work: it needs edit rights on estimates, not just on jobs.
+        if not allowed(self.actor.role, "estimates", Action.EDIT) or not sees_money(self.actor.role):
+            raise PermissionDenied("Recording the insurer's decision needs a role that edits estimates.", rule="decide")
+        return super().action_decide_supplement(row_id, form)
 
     # --- handlers: parse, call one service, say what happened ------------------------------------
     def action_transition(self, row_id: str, form: Mapping[str, str]) -> str:

@@ -304,9 +304,12 @@ def available_moves(ro: RepairOrder) -> list[Move]:
     """The table's moves from the RO's status (supplement moves excluded: they have their own actions)."""
     known = facts(ro)
     moves = []
-    for target in sorted(
-        allowed_targets("repair order", ro.ro_status, ro.previous_status) - rules.SUPPLEMENT_STATUSES, key=_ORDER.get
-    ):
+    targets = allowed_targets("repair order", ro.ro_status, ro.previous_status) - rules.SUPPLEMENT_STATUSES
+    if ro.ro_status == R.CUSTOMER_APPROVAL and ro.previous_status == R.SUPPLEMENT_PENDING:
+        targets |= {R.SUPPLEMENT_PENDING}
+    if ro.ro_status == R.SUPPLEMENT_PENDING and _awaiting_supplement(ro):
+        targets &= {R.CANCELLED}
+    for target in sorted(targets, key=_ORDER.get):
         moves.append(
             Move(
                 target=target,
@@ -348,9 +351,15 @@ def _move(ro: RepairOrder, target: str, *, actor: Any, now: datetime, reason: st
     label = ro.repair_order_number
     if target == PREVIOUS:
         target = ro.previous_status or ""
-    if target in rules.SUPPLEMENT_STATUSES:
+    back_to_pending = ro.ro_status == R.CUSTOMER_APPROVAL and target == R.SUPPLEMENT_PENDING == ro.previous_status
+    if target in rules.SUPPLEMENT_STATUSES and not back_to_pending:
         raise TransitionRefused(
             f"Use the supplement actions to move {label} to {_words(target)}.", rule="supplement_action_required"
+        )
+    if ro.ro_status == R.SUPPLEMENT_PENDING and target != R.CANCELLED and _awaiting_supplement(ro):
+        raise TransitionRefused(
+            f"Cannot move {label} to {_words(target)}: record the insurer's decision on the supplement first.",
+            rule="supplement_decision_pending",
         )
     check_transition("repair order", label, ro.ro_status, target, ro.previous_status)
     if _qc_sign_off(ro.ro_status, target) and not rules.is_manager(actor.role):
@@ -372,6 +381,18 @@ def _move(ro: RepairOrder, target: str, *, actor: Any, now: datetime, reason: st
     ro.status_changed_by = actor.id
     ro.status_change_reason = reason
     ro.updated_by = actor.id
+
+
+def _awaiting_supplement(ro: RepairOrder) -> bool:
+    if ro.estimate_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(EstimateLineItem)
+            .where(EstimateLineItem.estimate_id == ro.estimate_id, EstimateLineItem.status == "supplement")
+        )
+    )
 
 
 def _side_effects(ro: RepairOrder, target: str, *, actor: Any, now: datetime) -> None:
@@ -406,6 +427,9 @@ def _side_effects(ro: RepairOrder, target: str, *, actor: Any, now: datetime) ->
         ro.invoiced_total = to_money(ro.insurance_portion_due) + to_money(ro.customer_portion_due)
     elif target == R.CANCELLED:
         _release_on_cancel(ro, now=now, actor=actor)
+        ro.supplements_pending = False
+        if ro.is_on_hold:
+            release(ro, actor=actor, now=now, settings=shop_settings(ro.shop_id))
 
 
 def _approve_estimate(ro: RepairOrder, estimate: Estimate | None, *, actor: Any, now: datetime) -> None:
@@ -518,6 +542,37 @@ def _release_on_cancel(ro: RepairOrder, *, now: datetime, actor: Any) -> None:
         order.status_changed_by = actor.id
 
 
+def hold(ro: RepairOrder, *, reason: str, note: str, actor: Any, now: datetime) -> None:
+    """Put ``ro`` on hold inside the caller's use case; its running stages wait with it (§5.7)."""
+    ro.is_on_hold, ro.hold_reason, ro.hold_description = True, reason, note
+    ro.hold_start_date, ro.hold_end_date = now, None
+    ro.updated_by = actor.id
+    for row in ro.production_rows:
+        if row.stage_status in ACTIVE_STAGE_STATUSES:
+            row.previous_status, row.stage_status = row.stage_status, StageStatus.ON_HOLD
+            row.on_hold, row.hold_reason = True, STAGE_HOLD_REASON.get(reason, reason)
+            row.hold_start_date, row.hold_end_date = now, None
+            row.status_change_date = now
+
+
+def release(ro: RepairOrder, *, actor: Any, now: datetime, settings: dict[str, Any]) -> None:
+    """End ``ro``'s hold inside the caller's use case: its days add up, and pause the SLA when the reason does."""
+    days = sla.hold_days(ro.hold_start_date or now, now)
+    ro.hold_days = (ro.hold_days or 0) + days
+    if sla.pauses_sla(ro.hold_reason, settings.get("holdReasons")):
+        ro.sla_paused_days = (ro.sla_paused_days or 0) + days
+    ro.is_on_hold, ro.hold_end_date = False, now
+    ro.updated_by = actor.id
+    for row in ro.production_rows:
+        if row.stage_status == StageStatus.ON_HOLD and row.hold_start_date == ro.hold_start_date:
+            row.stage_status, row.previous_status = row.previous_status or StageStatus.READY, StageStatus.ON_HOLD
+            row.on_hold, row.hold_end_date = False, now
+            row.hold_duration_minutes = (row.hold_duration_minutes or 0) + int(
+                (now - row.hold_start_date).total_seconds() // 60
+            )
+            row.status_change_date = now
+
+
 def put_on_hold(shop_id: int, ro_id: Any, *, reason: str, note: str | None, actor: Any, now: datetime) -> RepairOrder:
     """Put an open RO on hold with a reason from the shop's list and a note (§5.7)."""
     settings = shop_settings(shop_id)
@@ -537,44 +592,19 @@ def put_on_hold(shop_id: int, ro_id: Any, *, reason: str, note: str | None, acto
             raise ValidationError("Choose a hold reason from the list.", rule="hold_reason_required")
         if not (note or "").strip():
             raise ValidationError("Say why the RO is on hold (a note is required).", rule="hold_note_required")
-        ro.is_on_hold, ro.hold_reason, ro.hold_description = True, reason, note.strip()
-        ro.hold_start_date, ro.hold_end_date = now, None
-        ro.updated_by = actor.id
-        for row in ro.production_rows:
-            if row.stage_status in ACTIVE_STAGE_STATUSES:
-                row.previous_status, row.stage_status = row.stage_status, StageStatus.ON_HOLD
-                row.on_hold, row.hold_reason, row.hold_start_date, row.hold_end_date = (
-                    True,
-                    STAGE_HOLD_REASON.get(reason, reason),
-                    now,
-                    None,
-                )
-                row.status_change_date = now
+        hold(ro, reason=reason, note=note.strip(), actor=actor, now=now)
         refresh_repair_order(ro, now)
     return ro
 
 
 def release_hold(shop_id: int, ro_id: Any, *, actor: Any, now: datetime) -> RepairOrder:
-    """Release an RO's hold: the days it lasted add up, and pause the SLA clock when the reason does."""
+    """Release an RO's hold."""
     settings = shop_settings(shop_id)
     with use_case(actor):
         ro = load(RepairOrder, shop_id, ro_id, label="repair order")
         if not ro.is_on_hold:
             raise TransitionRefused(f"{ro.repair_order_number} is not on hold.", rule="not_on_hold")
-        days = sla.hold_days(ro.hold_start_date or now, now)
-        ro.hold_days = (ro.hold_days or 0) + days
-        if sla.pauses_sla(ro.hold_reason, settings.get("holdReasons")):
-            ro.sla_paused_days = (ro.sla_paused_days or 0) + days
-        ro.is_on_hold, ro.hold_end_date = False, now
-        ro.updated_by = actor.id
-        for row in ro.production_rows:
-            if row.stage_status == StageStatus.ON_HOLD and row.hold_start_date == ro.hold_start_date:
-                row.stage_status, row.previous_status = row.previous_status or StageStatus.READY, StageStatus.ON_HOLD
-                row.on_hold, row.hold_end_date = False, now
-                row.hold_duration_minutes = (row.hold_duration_minutes or 0) + int(
-                    (now - row.hold_start_date).total_seconds() // 60
-                )
-                row.status_change_date = now
+        release(ro, actor=actor, now=now, settings=settings)
         refresh_repair_order(ro, now)
     return ro
 

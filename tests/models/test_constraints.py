@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from collisionos.domain.errors import ValidationError
 from collisionos.models import (
     AuditLog,
+    EstimateLineItem,
     Job,
     LaborTimeEntry,
     LoanerVehicle,
@@ -239,7 +240,6 @@ REJECTED = [
     ("part_line", {"quantity_ordered": Decimal("0")}, "ck_advanced_parts_management_quantity_ordered_positive"),
     ("part_line", {"quantity_ordered": Decimal("-1")}, "ck_advanced_parts_management_quantity_ordered_positive"),
     # tax is not taxed
-    ("estimate_line", {"type": "tax", "taxable": True}, "ck_estimate_line_items_tax_line_not_taxable"),
     # a waived deductible says why
     ("claim", {"deductible_waived": True, "deductible_waived_reason": None}, "ck_claim_management_waived_reason"),
     ("claim", {"deductible_waived": True, "deductible_waived_reason": "   "}, "ck_claim_management_waived_reason"),
@@ -442,3 +442,13 @@ def test_database_refuses_a_vin_that_is_not_17_characters(session, shop, builder
     session.rollback()
 
     assert f"ck_{table}_vin_length" in str(error.value)
+
+
+def test_a_taxable_tax_line_is_refused_by_the_database(session, shop):
+    """The ORM forces tax lines untaxed (§6 H2); the CHECK still stops a write that bypasses it."""
+    line = factories.EstimateLineItemFactory(estimate=estimate_in(shop), type="tax")
+    table = EstimateLineItem.__table__
+    with pytest.raises(IntegrityError) as error:
+        session.execute(sa.update(table).where(table.c.id == line.id).values(taxable=True))
+    session.rollback()
+    assert "ck_estimate_line_items_tax_line_not_taxable" in str(error.value)
