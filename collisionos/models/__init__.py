@@ -1,5 +1,6 @@
 """All 35 domain models (plus the number-sequence counter), imported so ``db.metadata`` knows every table."""
 
+from collisionos.models import calculations as _calculations  # noqa: F401  (registers the §6 calculation listeners)
 from collisionos.models import search as _search_keys  # noqa: E402,F401  (registers the search-key listeners)
 from collisionos.models.analytics import TechnicianPerformance
 from collisionos.models.audit import AuditLog
