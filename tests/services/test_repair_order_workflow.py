@@ -452,3 +452,41 @@ def test_lines_edited_outside_the_workflow_are_picked_up_by_refresh_for_estimate
     assert reload(RepairOrder, ro.id).estimated_total == Decimal("100.00")
     svc.refresh_for_estimate(shop.id, ro.estimate_id, actor=advisor, now=NOW)
     assert reload(RepairOrder, ro.id).estimated_total == Decimal("150.00")
+
+
+# --- supplements and the RO (§3.1, §3.7, §5.7) ----------------------------------------------------------------
+def request_supplement(shop, ro, actor, now=NOW):  # type: ignore[no-untyped-def]
+    from collisionos.services import claims
+
+    line = {"description": "Hidden: bent radiator support", "type": "part", "quantity": "1", "unit_price": "250.00"}
+    return claims.request_supplement(shop.id, ro.id, lines=[line], note=None, actor=actor, now=now)
+
+
+def test_a_supplement_request_holds_the_ro_and_the_decision_releases_it_with_the_sla_paused(shop, advisor, manager):
+    from collisionos.services import claims
+
+    ro = approved_ro(shop, advisor)
+    sent = request_supplement(shop, ro, advisor)
+    ro = reload(RepairOrder, ro.id)
+    assert (ro.ro_status, ro.is_on_hold, ro.hold_reason) == ("supplement_pending", True, "supplement_review")
+    claims.decide_supplement(
+        shop.id,
+        ro.id,
+        supplement_number=sent.number,
+        approved_line_ids=[sent.lines[0].id],
+        actor=manager,
+        now=NOW + timedelta(days=2),
+    )
+    ro = reload(RepairOrder, ro.id)
+    assert (ro.ro_status, ro.is_on_hold, ro.hold_days, ro.sla_paused_days) == ("supplement_approved", False, 2, 2)
+
+
+def test_no_plain_move_out_of_supplement_pending_until_the_insurer_decides(shop, advisor):
+    ro = approved_ro(shop, advisor)
+    request_supplement(shop, ro, advisor)
+    with pytest.raises(TransitionRefused, match="record the insurer's decision on the supplement first"):
+        move(shop, ro, "customer_approval", advisor)
+    assert [m.target for m in svc.available_moves(reload(RepairOrder, ro.id))] == ["cancelled"]
+    move(shop, ro, "cancelled", advisor, reason="total loss")
+    ro = reload(RepairOrder, ro.id)
+    assert (ro.ro_status, ro.supplements_pending, ro.is_on_hold) == ("cancelled", False, False)
