@@ -25,13 +25,12 @@ from collisionos.models import (
     EstimateLineItem,
     FinancialTransaction,
     LoanerReservation,
-    LoanerVehicle,
     PartLine,
     PurchaseOrder,
     RepairOrder,
     Shop,
 )
-from collisionos.models.enums import LoanerStatus, PurchaseOrderStatus, ReservationStatus, StageStatus
+from collisionos.models.enums import PurchaseOrderStatus, ReservationStatus, StageStatus
 from collisionos.models.enums import RepairOrderStatus as R
 from collisionos.services.unit_of_work import load, use_case
 
@@ -519,17 +518,10 @@ def _release_on_cancel(ro: RepairOrder, *, now: datetime, actor: Any) -> None:
         )
         .with_for_update()
     ).all()
+    from collisionos.services.loaners import cancel_with_repair_order
+
     for reservation in reservations:
-        reservation.reservation_status = ReservationStatus.CANCELLED
-        reservation.status_change_date = now
-        reservation.status_change_reason = f"{ro.repair_order_number} cancelled"
-        reservation.status_changed_by = actor.id
-        vehicle = (
-            db.session.get(LoanerVehicle, reservation.loaner_vehicle_id) if reservation.loaner_vehicle_id else None
-        )
-        if vehicle is not None and vehicle.current_status == LoanerStatus.RESERVED:
-            vehicle.current_status = LoanerStatus.AVAILABLE
-            vehicle.status_change_date = now
+        cancel_with_repair_order(reservation, reason=f"{ro.repair_order_number} cancelled", actor=actor, now=now)
     orders = db.session.scalars(
         sa.select(PurchaseOrder)
         .where(PurchaseOrder.repair_order_id == ro.id, PurchaseOrder.po_status.in_(UNSENT_PO_STATUSES))
