@@ -272,3 +272,10 @@ def _days(n: int):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     return timedelta(days=n)
+
+
+def repair_order_in(shop, **kwargs):  # type: ignore[no-untyped-def]
+    """An RO of ``shop`` (its own customer, vehicle and profile): RepairOrderFactory alone makes a new shop."""
+    customer = CustomerFactory(shop=shop)
+    profile = VehicleProfileFactory(vehicle=VehicleFactory(customer=customer))
+    return RepairOrderFactory(vehicle_profile=profile, **kwargs)
