@@ -527,11 +527,10 @@ def _release_on_cancel(ro: RepairOrder, *, now: datetime, actor: Any) -> None:
         .where(PurchaseOrder.repair_order_id == ro.id, PurchaseOrder.po_status.in_(UNSENT_PO_STATUSES))
         .with_for_update()
     ).all()
+    from collisionos.services.purchasing import cancel_with_repair_order as cancel_order
+
     for order in orders:
-        order.previous_status, order.po_status = order.po_status, PurchaseOrderStatus.CANCELLED
-        order.status_change_date = now
-        order.status_change_reason = f"{ro.repair_order_number} cancelled"
-        order.status_changed_by = actor.id
+        cancel_order(order, reason=f"{ro.repair_order_number} cancelled", actor=actor, now=now)
 
 
 def hold(ro: RepairOrder, *, reason: str, note: str, actor: Any, now: datetime) -> None:

@@ -362,6 +362,22 @@ def test_cancel_releases_the_loaner_and_cancels_unsent_pos_only(shop, advisor):
     assert reload(PurchaseOrder, sent.id).po_status == "sent"
 
 
+def test_cancel_takes_the_lines_off_an_unsent_po(shop, advisor):
+    from collisionos.services import purchasing
+
+    ro = approved_ro(shop, advisor)
+    vendor = factories.VendorFactory(shop=shop, vendor_code="LKQX")
+    line = ro.part_lines[0]
+    line.vendor_id = vendor.id
+    db.session.commit()
+    created = purchasing.create_purchase_orders(shop.id, [line.id], actor=advisor, now=NOW)
+    assert reload(PartLine, line.id).part_status == "ordered"
+    move(shop, ro, "cancelled", advisor, reason="customer withdrew")
+    line = reload(PartLine, line.id)
+    assert (line.part_status, line.purchase_order_id) == ("cancelled", None)
+    assert reload(PurchaseOrder, created.orders[0].id).po_status == "cancelled"
+
+
 def test_a_double_click_moves_once_and_the_second_is_refused(shop, advisor):
     ro = open_ro(shop, advisor)
     add_line(shop, ro, advisor)
