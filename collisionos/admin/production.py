@@ -10,12 +10,15 @@ from flask import url_for
 from flask_admin import expose
 from flask_admin.base import BaseView
 from flask_login import current_user
+from wtforms.validators import ValidationError as WtfValidationError
 
 from collisionos.admin.base import SecureModelView
 from collisionos.admin.formatters import status_badge
 from collisionos.admin.workflow import ActionForm, Field, form_bool, form_text
 from collisionos.domain import repair_orders as ro_rules
+from collisionos.domain.errors import DomainError
 from collisionos.domain.permissions import Action, allowed
+from collisionos.domain.production import check_prerequisites
 from collisionos.extensions import db
 from collisionos.models import ProductionStage, ProductionWorkflow, RepairOrder, SchedulingCapacity, User
 from collisionos.models.base import utcnow
@@ -348,6 +351,21 @@ class ProductionStageView(SecureModelView):
     column_default_sort = [("stage_order", False), ("id", False)]
     column_filters = ("category", "stage_type", "is_active", "can_skip", "requires_inspection")
     column_searchable_list = ("stage_name", "stage_code")
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        """Prerequisites must name the shop's stages, and never make a loop."""
+        super().on_model_change(form, model, is_created)
+        rows = db.session.execute(
+            sa.select(ProductionStage.id, ProductionStage.stage_code, ProductionStage.prerequisites).where(
+                ProductionStage.shop_id == current_shop_id()
+            )
+        ).all()
+        graph = {row.stage_code: list(row.prerequisites or []) for row in rows if row.id != model.id}
+        graph[model.stage_code] = []
+        try:
+            model.prerequisites = check_prerequisites(model.stage_code, list(model.prerequisites or []), graph)
+        except DomainError as error:
+            raise WtfValidationError(str(error)) from error
 
     def __init__(self) -> None:
         super().__init__(

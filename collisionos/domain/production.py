@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collisionos.domain.errors import ValidationError
 from collisionos.models.enums import ProductionStageType as S
 
 
@@ -227,3 +228,38 @@ STAGES: tuple[StageDefinition, ...] = (
 )
 
 STAGE_BY_TYPE = {stage.stage_type: stage for stage in STAGES}
+
+
+def check_prerequisites(code: str, prerequisites: list[str], graph: dict[str, list[str]]) -> list[str]:
+    """Return the stage's prerequisites cleaned (upper-case codes), refusing unknown codes, itself and cycles.
+
+    ``graph`` maps every stage code of the shop to its current prerequisites.
+    """
+    cleaned = []
+    for raw in prerequisites or []:
+        value = str(raw).strip().upper()
+        if value and value not in cleaned:
+            cleaned.append(value)
+    unknown = [value for value in cleaned if value not in graph]
+    if unknown:
+        raise ValidationError(f"Unknown stage code(s) in prerequisites: {', '.join(unknown)}.", rule="unknown_stage")
+    if code in cleaned:
+        raise ValidationError(f"{code} cannot depend on itself.", rule="self_dependency")
+    edges = {**graph, code: cleaned}
+
+    def reaches(start: str) -> bool:
+        stack = list(edges.get(start, []))
+        visited: set[str] = set()
+        while stack:
+            current = stack.pop()
+            if current == code:
+                return True
+            if current not in visited:
+                visited.add(current)
+                stack.extend(edges.get(current, []))
+        return False
+
+    for value in cleaned:
+        if reaches(value):
+            raise ValidationError(f"{code} cannot wait for {value}: {value} already waits for {code}.", rule="cycle")
+    return cleaned
