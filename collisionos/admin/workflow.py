@@ -131,6 +131,13 @@ class WorkflowMixin:
         """The actions that apply to ``model`` now, for the current user."""
         return []
 
+    def workflow_groups(self, model: Any) -> list[tuple[str, list[ActionForm]]]:
+        """The panel's actions grouped in the order the view lists them (status moves first, as written)."""
+        groups: dict[str, list[ActionForm]] = {}
+        for item in self.workflow_panel(model):
+            groups.setdefault(item.group, []).append(item)
+        return list(groups.items())
+
     def workflow_warnings(self, model: Any) -> list[str]:
         """Things staff should know about this record now (shown above the actions)."""
         return []
