@@ -186,7 +186,12 @@ def stage_actions(row: ProductionWorkflow, techs: list[tuple[str, str]]) -> list
         if user.role == Role.TECHNICIAN:
             if row.assigned_technician != user.id:
                 items.append(
-                    ActionForm("assign", "Take it", hidden={"technician_id": user.id}, style="outline-primary")
+                    ActionForm(
+                        "assign",
+                        "Take it",
+                        hidden={"technician_id": user.id},
+                        style="primary" if row.assigned_technician is None else "outline-primary",
+                    )
                 )
         elif techs:
             items.append(
@@ -194,10 +199,11 @@ def stage_actions(row: ProductionWorkflow, techs: list[tuple[str, str]]) -> list
                     "assign",
                     "Assign",
                     fields=[Field("technician_id", "Technician", "select", techs, True, row.assigned_technician)],
-                    style="outline-primary",
+                    style="outline-primary" if row.assigned_technician else "primary",
                 )
             )
-    if status in (S.READY, S.REWORK):
+    # A pending stage at the head of the car's line has its prerequisites done; the service re-checks.
+    if status in (S.PENDING, S.READY, S.REWORK):
         if row.assigned_technician is None:
             items.append(ActionForm("start", "Start", disabled=True, note="assign a technician first"))
         else:

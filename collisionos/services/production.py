@@ -218,8 +218,11 @@ def start_stage(
         label = _label(row, ro)
         if row.stage_status == S.PENDING:
             blocked = _dependencies_open(row, list(ro.production_rows))
-            names = ", ".join(other.stage_name for other in blocked[:3]) or "its prerequisites"
-            raise TransitionRefused(f"Cannot start {label}: waiting for {names}.", rule="dependencies_open")
+            if blocked:
+                names = ", ".join(other.stage_name for other in blocked[:3])
+                raise TransitionRefused(f"Cannot start {label}: waiting for {names}.", rule="dependencies_open")
+            # Its prerequisites are done (e.g. a row seeded before they were): it was ready all along.
+            _set_status(row, S.READY, actor=actor, now=now)
         check_transition("production stage", label, row.stage_status, S.IN_PROGRESS, row.previous_status)
         if row.assigned_technician is None:
             raise TransitionRefused(f"Cannot start {label}: no technician is assigned.", rule="technician_required")

@@ -210,7 +210,7 @@ def test_board_shows_the_car_and_moves_it_one_step(app, world):
         {"id": intake_id, "technician_id": world["tech_id"], "next": next_url},
         page=next_url,
     ).get_data(as_text=True)
-    assert "assigned to" in body and "Production board" in body
+    assert "assigned to" in body and 'class="board"' in body
     body = post(client, "/admin/production/start/", {"id": intake_id, "next": next_url}, page=next_url).get_data(
         as_text=True
     )

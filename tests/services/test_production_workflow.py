@@ -229,3 +229,14 @@ def test_use_cases_refuse_statuses_the_table_does_not_allow(shop, ro, manager, t
     with pytest.raises(TransitionRefused):
         calls[use_case]()
     assert stages(ro.id)["frame_repair"].stage_status == current
+
+
+def test_a_pending_stage_whose_prerequisites_are_done_starts(shop, ro, tech):
+    """Rows seeded as pending after their prerequisites finished are ready in fact; starting them says so."""
+    run(shop, ro, "intake", tech)
+    blueprint = stages(ro.id)["blueprint"]
+    blueprint.stage_status = S.PENDING
+    db.session.commit()
+    svc.assign_technician(shop.id, blueprint.id, tech.id, actor=tech, now=NOW)
+    svc.start_stage(shop.id, blueprint.id, actor=tech, now=NOW)
+    assert stages(ro.id)["blueprint"].stage_status == "in_progress"
