@@ -19,7 +19,9 @@ from collisionos import create_app
 from collisionos.extensions import db
 from collisionos.models import DOMAIN_MODELS
 
-EXPECTED_TABLE_COUNT = 36  # the 35 domain tables and number_sequences
+# The 35 domain tables and the app's own: number counters, scheduler runs, watch-list flags.
+INFRASTRUCTURE_TABLES = {"number_sequences", "scheduler_runs", "watch_flags"}
+EXPECTED_TABLE_COUNT = 35 + len(INFRASTRUCTURE_TABLES)
 DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -90,10 +92,10 @@ def _check_message(application: Flask) -> str:
     return config.stdout.getvalue()
 
 
-def test_metadata_has_the_35_domain_tables_and_the_counter_table():
+def test_metadata_has_the_35_domain_tables_and_the_infrastructure_tables():
     assert len(DOMAIN_MODELS) == 35
     assert len(db.metadata.tables) == EXPECTED_TABLE_COUNT
-    assert {model.__tablename__ for model in DOMAIN_MODELS} | {"number_sequences"} == set(db.metadata.tables)
+    assert {model.__tablename__ for model in DOMAIN_MODELS} | INFRASTRUCTURE_TABLES == set(db.metadata.tables)
 
 
 def test_upgrade_from_empty_matches_the_models_and_survives_a_downgrade(empty_database_app):

@@ -11,6 +11,7 @@ from collisionos.models.finance import FinancialTransaction, Invoice
 from collisionos.models.insurance import ClaimManagement, InsuranceCompany
 from collisionos.models.jobs import Attachment, Job, JobStageHistory, LaborTimeEntry, WorkflowStatus
 from collisionos.models.loaners import LoanerReservation, LoanerVehicle
+from collisionos.models.operations import SchedulerRun, WatchFlag
 from collisionos.models.parts import Part, PartLine
 from collisionos.models.production import ProductionStage, ProductionWorkflow, SchedulingCapacity
 from collisionos.models.purchasing import PartsOrder, PartsOrderItem, PurchaseOrder
@@ -40,6 +41,6 @@ __all__ = [
     "ContactTimeline", "Customer", "Estimate", "EstimateLineItem", "FinancialTransaction", "InsuranceCompany",
     "Invoice", "Job", "JobStageHistory", "LaborTimeEntry", "LoanerReservation", "LoanerVehicle", "NumberSequence",
     "Part", "PartLine", "PartsOrder", "PartsOrderItem", "ProductionStage", "ProductionWorkflow", "PurchaseOrder",
-    "RepairOrder", "SchedulingCapacity", "Shop", "TechnicianPerformance", "User", "Vehicle", "VehicleHistory",
+    "RepairOrder", "SchedulerRun", "SchedulingCapacity", "WatchFlag", "Shop", "TechnicianPerformance", "User", "Vehicle", "VehicleHistory",
     "VehicleProfile", "Vendor", "WorkflowStatus",
 ]  # fmt: skip

@@ -271,6 +271,8 @@ class ContactTimeline(Timestamped, ShopOwned, db.Model):
         db.Index("ix_contact_timeline_customer_created", "customer_id", "created_at"),
         db.Index("ix_contact_timeline_followup", "requires_followup", "followup_date"),
         db.Index("ix_contact_timeline_shop_status_scheduled", "shop_id", "status", "scheduled_at"),
+        # One automatic message per trigger (e.g. one status update per RO status change), even under races.
+        db.Index("uq_contact_timeline_shop_trigger", "shop_id", "automation_trigger_id", unique=True),
     )
 
     customer_id: Mapped[int] = fk("customers", ondelete="CASCADE", nullable=False)
@@ -316,6 +318,9 @@ class ContactTimeline(Timestamped, ShopOwned, db.Model):
     responded_at: Mapped[datetime | None] = timestamp()
     campaign_id: Mapped[str | None] = string(100, index=True)
     automation_trigger_id: Mapped[str | None] = string(100)
+    # (p) Not in DOMAIN.md: the dispatcher's lease on a due row, so two runners never send it twice.
+    claimed_until: Mapped[datetime | None] = timestamp()
+    claimed_by: Mapped[str | None] = string(100)
     external_system_id: Mapped[str | None] = string(100)
     external_system_response: Mapped[str | None] = string()
     cost: Mapped[Decimal | None] = decimal(10, 4, ge=0)

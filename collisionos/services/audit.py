@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from collisionos.models import AuditLog, NumberSequence, Shop, User
+from collisionos.models import AuditLog, NumberSequence, SchedulerRun, Shop, User, WatchFlag
 from collisionos.models.base import utcnow
 
 # Never written to the audit log, whatever the table.
@@ -38,8 +38,8 @@ SECRET_COLUMNS = frozenset(
 )
 # Columns whose change alone says nothing a person needs to read.
 NOISE_COLUMNS = frozenset({"updated_at", "created_at", "last_activity"})
-# Tables that are not business data: the log itself and the number counters.
-UNAUDITED = (AuditLog, NumberSequence)
+# Tables that are not business data: the log itself, the number counters, scheduler runs and watch flags.
+UNAUDITED = (AuditLog, NumberSequence, SchedulerRun, WatchFlag)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ DOMAIN_MD = Path(__file__).resolve().parents[3] / "shared" / "DOMAIN.md"
 # Enum columns the models add on purpose, with the reason.
 ADDED_ENUM_COLUMNS = {
     ("production_stages", "workflow_stage_type"): "links a configured stage to the §4 stage list",
+    ("scheduler_runs", "outcome"): "the scheduler's own bookkeeping, not a DOMAIN.md table",
 }
 
 _TABLE_HEADING = re.compile(r"^#{3,4} [A-Z]\d*\. \w+ — `(?P<table>\w+)`")

@@ -33,6 +33,7 @@ from collisionos.models import (
     LaborTimeEntry,
     LoanerReservation,
     NumberSequence,
+    WatchFlag,
     Part,
     PartLine,
     PartsOrder,
@@ -146,6 +147,15 @@ def populate(session, shop: Shop) -> None:  # type: ignore[no-untyped-def]
             ),
             BmsImport(shop=shop, created_by=owner.id, estimate=estimate, file_name="estimate.xml"),
             NumberSequence(shop_id=shop.id, name="repair_order", last_value=1),
+            WatchFlag(
+                shop_id=shop.id,
+                kind="at_risk",
+                subject_table="repair_order_management",
+                subject_id=ro.id,
+                condition="red",
+                first_flagged_at=now,
+                last_seen_at=now,
+            ),
             AuditLog(
                 shop_id=shop.id,
                 user_id=owner.id,
@@ -169,6 +179,8 @@ def rows_of(session, shop_id: int) -> dict[str, set[int]]:  # type: ignore[no-un
     for table in db.metadata.sorted_tables:
         if table.name == "shops":
             query = sa.select(table.c.id).where(table.c.id == shop_id)
+        elif "shop_id" not in table.c and table.name not in through_parent:
+            continue  # the installation's own rows (scheduler runs), owned by no shop
         elif table.name in through_parent:
             link, parent = through_parent[table.name]
             query = sa.select(table.c.id).join(parent, link == parent.id).where(parent.shop_id == shop_id)

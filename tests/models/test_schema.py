@@ -42,7 +42,8 @@ TABLE_HEADING = re.compile(r"^#{3,4} [A-Z]\d*\. \w+ — `(?P<table>\w+)`", re.MU
 TABLES = sorted(db.metadata.tables)
 
 # DOMAIN.md §0 Tenancy: the tables that are not owned through a NOT NULL shop_id.
-NO_SHOP_ID = {"shops", "estimate_line_items", "parts_order_items"}
+# Scheduler runs belong to the installation, not to a shop.
+NO_SHOP_ID = {"shops", "estimate_line_items", "parts_order_items", "scheduler_runs"}
 NULLABLE_SHOP_ID = {"users": "CASCADE", "audit_log": "SET NULL"}
 
 MONEY_NAME = re.compile(
