@@ -41,6 +41,6 @@ __all__ = [
     "ContactTimeline", "Customer", "Estimate", "EstimateLineItem", "FinancialTransaction", "InsuranceCompany",
     "Invoice", "Job", "JobStageHistory", "LaborTimeEntry", "LoanerReservation", "LoanerVehicle", "NumberSequence",
     "Part", "PartLine", "PartsOrder", "PartsOrderItem", "ProductionStage", "ProductionWorkflow", "PurchaseOrder",
-    "RepairOrder", "SchedulerRun", "SchedulingCapacity", "WatchFlag", "Shop", "TechnicianPerformance", "User", "Vehicle", "VehicleHistory",
-    "VehicleProfile", "Vendor", "WorkflowStatus",
+    "RepairOrder", "SchedulerRun", "SchedulingCapacity", "Shop", "TechnicianPerformance", "User", "Vehicle",
+    "VehicleHistory", "VehicleProfile", "Vendor", "WatchFlag", "WorkflowStatus",
 ]  # fmt: skip

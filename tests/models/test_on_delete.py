@@ -33,7 +33,6 @@ from collisionos.models import (
     LaborTimeEntry,
     LoanerReservation,
     NumberSequence,
-    WatchFlag,
     Part,
     PartLine,
     PartsOrder,
@@ -49,6 +48,7 @@ from collisionos.models import (
     VehicleHistory,
     VehicleProfile,
     Vendor,
+    WatchFlag,
     WorkflowStatus,
 )
 from collisionos.models.base import utcnow
