@@ -367,6 +367,16 @@ def bypass_stage(shop_id: int, row_id: Any, *, reason: str | None, actor: Any, n
     return row
 
 
+def finish_at_delivery(ro: RepairOrder, *, actor: Any, now: datetime) -> None:
+    """Inside the RO's delivery: the walk-through and keys-out stages happen now; complete what is left of them."""
+    for row in ro.production_rows:
+        if row.stage_type in ro_rules.AT_DELIVERY_STAGES and row.stage_status not in DONE:
+            row.actual_start_date = row.actual_start_date or now
+            row.actual_end_date = row.completion_date = now
+            row.completed_by, row.is_completed, row.progress_percentage = actor.id, True, 100
+            _set_status(row, S.COMPLETED, actor=actor, now=now)
+
+
 # --- the board ---------------------------------------------------------------------------------------
 BOARD_STATUSES = (S.READY, S.IN_PROGRESS, S.ON_HOLD, S.FAILED, S.REWORK)
 

@@ -4,6 +4,7 @@ one place where an RO's roll-ups (parts counters, money, production progress, SL
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -205,21 +206,53 @@ def intake_started(ro: RepairOrder) -> datetime:
     return intake.actual_start_date if intake is not None else ro.date_created
 
 
+def sla_of(
+    *,
+    now: datetime,
+    started: datetime,
+    ro_status: str,
+    sla_type: str | None,
+    target_completion_days: int | None,
+    promised: datetime | None,
+    sla_paused_days: int | None,
+    is_on_hold: bool,
+    hold_reason: str | None,
+    hold_start_date: datetime | None,
+    all_parts_received: bool,
+    settings: dict[str, Any],
+    local_date: Callable[[datetime], date],
+) -> sla.SlaState:
+    """An RO's SLA (§5.7) from its plain column values: used by :func:`recalculate_sla` and the SLA sweep."""
+    paused_since = hold_start_date if is_on_hold and sla.pauses_sla(hold_reason, settings.get("holdReasons")) else None
+    return sla.sla_state(
+        now=now,
+        started=started,
+        allowed_days=sla.target_days(sla_type, target_completion_days, settings.get("slaTargetDays")),
+        promised=promised,
+        paused_days=sla_paused_days or 0,
+        paused_since=paused_since,
+        on_hold=bool(is_on_hold),
+        all_parts_received=bool(all_parts_received),
+        closed=ro_status in rules.CLOSED_STATUSES,
+        local_date=local_date,
+    )
+
+
 def recalculate_sla(ro: RepairOrder, now: datetime, settings: dict[str, Any]) -> None:
     zone = shop_zone(ro.shop_id)
-    paused_since = (
-        ro.hold_start_date if ro.is_on_hold and sla.pauses_sla(ro.hold_reason, settings.get("holdReasons")) else None
-    )
-    state = sla.sla_state(
+    state = sla_of(
         now=now,
         started=intake_started(ro),
-        allowed_days=sla.target_days(ro.sla_type, ro.target_completion_days, settings.get("slaTargetDays")),
+        ro_status=ro.ro_status,
+        sla_type=ro.sla_type,
+        target_completion_days=ro.target_completion_days,
         promised=ro.promised_delivery_date,
-        paused_days=ro.sla_paused_days or 0,
-        paused_since=paused_since,
-        on_hold=ro.is_on_hold,
+        sla_paused_days=ro.sla_paused_days,
+        is_on_hold=ro.is_on_hold,
+        hold_reason=ro.hold_reason,
+        hold_start_date=ro.hold_start_date,
         all_parts_received=ro.all_parts_received,
-        closed=ro.ro_status in rules.CLOSED_STATUSES,
+        settings=settings,
         local_date=lambda instant: instant.astimezone(zone).date(),
     )
     ro.is_overdue, ro.overdue_by, ro.sla_risk_level = state.is_overdue, state.overdue_by, state.risk
@@ -254,10 +287,20 @@ def refresh_repair_order(ro: RepairOrder, now: datetime) -> None:
     db.session.flush()
     db.session.expire(ro, ["part_lines", "production_rows", "claim"])
     settings = shop_settings(ro.shop_id)
+    parts_were_in = bool(ro.all_parts_received)
     recalculate_parts(ro)
+    if not parts_were_in and ro.all_parts_received and ro.part_lines and ro.ro_status in rules.OPEN_STATUSES:
+        _notify(ro, "parts_arrived", now=now)
     recalculate_production(ro)
     recalculate_money(ro, settings)
     recalculate_sla(ro, now, settings)
+
+
+def _notify(ro: RepairOrder, trigger: str, *, now: datetime, actor: Any = None) -> None:
+    """Queue the customer messages the owner mapped to this change (none unless a template is mapped)."""
+    from collisionos.services.status_messages import queue_status_messages
+
+    queue_status_messages(ro, trigger, actor=actor, now=now)
 
 
 # --- facts for the guards -------------------------------------------------------------------------
@@ -269,7 +312,11 @@ def facts(ro: RepairOrder) -> rules.RepairOrderFacts:
         has_estimate_lines=any(line.type != "tax" for line in lines),
         part_statuses=tuple(line.part_status for line in ro.part_lines),
         stage_statuses=tuple(row.stage_status for row in ro.production_rows),
-        open_stages=tuple(row.stage_name for row in ro.production_rows if row.stage_status not in rules.STAGE_DONE),
+        open_stages=tuple(
+            row.stage_name
+            for row in ro.production_rows
+            if row.stage_status not in rules.STAGE_DONE and row.stage_type not in rules.AT_DELIVERY_STAGES
+        ),
         qc_required=bool(ro.qc_required),
         qc_passed=bool(ro.qc_passed),
         requires_adas=bool(ro.requires_adas_calibration),
@@ -380,6 +427,7 @@ def _move(ro: RepairOrder, target: str, *, actor: Any, now: datetime, reason: st
     ro.status_changed_by = actor.id
     ro.status_change_reason = reason
     ro.updated_by = actor.id
+    _notify(ro, target, now=now, actor=actor)
 
 
 def _awaiting_supplement(ro: RepairOrder) -> bool:
@@ -418,6 +466,9 @@ def _side_effects(ro: RepairOrder, target: str, *, actor: Any, now: datetime) ->
         ro.qc_date = ro.date_qc_completed = now
         ro.qc_inspector = actor.id
     elif target == R.DELIVERED:
+        from collisionos.services.production import finish_at_delivery
+
+        finish_at_delivery(ro, actor=actor, now=now)
         ro.actual_delivery_date = now
         if ro.warranty_provided:
             ro.warranty_start_date = now
@@ -535,6 +586,7 @@ def _release_on_cancel(ro: RepairOrder, *, now: datetime, actor: Any) -> None:
 
 def hold(ro: RepairOrder, *, reason: str, note: str, actor: Any, now: datetime) -> None:
     """Put ``ro`` on hold inside the caller's use case; its running stages wait with it (§5.7)."""
+    _notify(ro, "on_hold", now=now, actor=actor)
     ro.is_on_hold, ro.hold_reason, ro.hold_description = True, reason, note
     ro.hold_start_date, ro.hold_end_date = now, None
     ro.updated_by = actor.id
