@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_security_headers(app)
     register_query_count(app)
+    register_scheduler(app)
     return app
 
 
@@ -94,10 +95,20 @@ def register_admin(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from collisionos.cli import seed_cli, users_cli
+    from collisionos.cli import scheduler_cli, seed_cli, users_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(scheduler_cli)
+
+
+def register_scheduler(app: Flask) -> None:
+    """With SCHEDULER_ENABLED, run the job table in the one process that takes the lock (collisionos/jobs)."""
+    if not app.config.get("SCHEDULER_ENABLED"):
+        return
+    from collisionos.jobs.runner import start_in_background
+
+    start_in_background(app)
 
 
 def register_query_count(app: Flask) -> None:

@@ -29,6 +29,10 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# A developer's exported SCHEDULER_ENABLED=1 must not start real schedulers in test processes.
+os.environ.pop("SCHEDULER_ENABLED", None)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")

@@ -12,11 +12,12 @@ from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Optional, ValidationError
 
+from collisionos.admin import formatters
 from collisionos.admin.base import SecureModelView
 from collisionos.admin.formatters import status_badge
 from collisionos.domain.errors import DomainError
 from collisionos.domain.passwords import hash_password
-from collisionos.models import AuditLog, Shop, TechnicianPerformance, User
+from collisionos.models import AuditLog, SchedulerRun, Shop, TechnicianPerformance, User
 from collisionos.models.enums import ROLE_RANK, Role
 from collisionos.tenancy import current_shop_id
 
@@ -234,5 +235,72 @@ class AuditLogView(SecureModelView):
         super().__init__(AuditLog, name="Audit Trail", endpoint="audit_log", category="System")
 
 
+OUTCOME_BADGES = {"success": "success", "failed": "danger", "running": "info"}
+
+
+def _outcome_badge(_view: Any, _context: Any, model: SchedulerRun, _name: str) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        OUTCOME_BADGES.get(model.outcome, "secondary"), model.outcome
+    )
+
+
+def _run_time(_view: Any, _context: Any, model: SchedulerRun, name: str) -> str:
+    value = getattr(model, name)
+    return "" if value is None else value.astimezone(formatters.shop_zone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _run_counts(_view: Any, _context: Any, model: SchedulerRun, _name: str) -> str:
+    counts = model.counts or {}
+    if not isinstance(counts, dict):
+        return str(counts)
+    return ", ".join(f"{name}={value}" for name, value in counts.items())
+
+
+def _error_summary(_view: Any, _context: Any, model: SchedulerRun, _name: str) -> str:
+    first = (model.error or "").strip().split("\n", 1)[0]
+    return first if len(first) <= 160 else first[:159] + "…"
+
+
+def _error_text(_view: Any, _context: Any, model: SchedulerRun, _name: str) -> Markup:
+    return Markup('<pre class="mb-0" style="white-space: pre-wrap">{}</pre>').format(model.error or "")
+
+
+class SchedulerRunView(SecureModelView):
+    """Every run of a scheduled job, newest first: written by the scheduler, read here.
+
+    Runs belong to the installation, not to a shop (one scheduler serves every shop).
+    """
+
+    area = "audit"
+    read_only = True
+    simple_list_pager = True
+    column_list = ("job_id", "started_at", "finished_at", "outcome", "counts", "error", "runner")
+    column_details_list = ("job_id", "started_at", "finished_at", "outcome", "counts", "runner", "error")
+    column_labels = {"job_id": "Job", "started_at": "Started", "finished_at": "Ended"}
+    column_formatters = {
+        "started_at": _run_time,
+        "finished_at": _run_time,
+        "outcome": _outcome_badge,
+        "counts": _run_counts,
+        "error": _error_summary,
+    }
+    column_formatters_detail = {
+        "started_at": _run_time,
+        "finished_at": _run_time,
+        "outcome": _outcome_badge,
+        "counts": _run_counts,
+        "error": _error_text,
+    }
+    column_sortable_list = ("job_id", "started_at", "finished_at", "outcome")
+    column_default_sort = [("started_at", True), ("id", True)]
+    column_filters = ("job_id", "outcome", "started_at")
+
+    def scope(self, query: Any) -> Any:
+        return query
+
+    def __init__(self) -> None:
+        super().__init__(SchedulerRun, name="Scheduler Runs", endpoint="scheduler_runs", category="System")
+
+
 def views() -> list[BaseView]:
-    return [TechnicianPerformanceView(), ShopView(), UserView(), AuditLogView()]
+    return [TechnicianPerformanceView(), ShopView(), UserView(), AuditLogView(), SchedulerRunView()]

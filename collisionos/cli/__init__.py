@@ -1,5 +1,6 @@
-"""Command-line groups: ``flask seed ...`` and ``flask users ...`` (``flask db`` comes from Flask-Migrate)."""
+"""Command-line groups: ``flask seed``, ``flask users``, ``flask scheduler`` (``flask db`` is Flask-Migrate's)."""
 
+from collisionos.cli.scheduler import scheduler_cli
 from collisionos.cli.seed import seed_cli
 from collisionos.cli.users import users_cli
 from collisionos.services.audit import Actor, set_actor
@@ -10,7 +11,7 @@ def _attribute_to_cli() -> None:
     set_actor(Actor(user_label="cli"))
 
 
-for _group in (seed_cli, users_cli):
+for _group in (seed_cli, users_cli, scheduler_cli):
     _group.callback = _attribute_to_cli
 
-__all__ = ["seed_cli", "users_cli"]
+__all__ = ["scheduler_cli", "seed_cli", "users_cli"]
