@@ -63,7 +63,13 @@ def build_config() -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "America/Toronto"),
+        # --- Scheduler (collisionos/jobs): runs only in the process holding the lock; README "Scheduler". ---
         "SCHEDULER_ENABLED": env_bool("SCHEDULER_ENABLED", False),
+        "SCHEDULER_TIMEZONE": os.environ.get("SCHEDULER_TIMEZONE")
+        or os.environ.get("SHOP_TIMEZONE", "America/Toronto"),
+        "SCHEDULER_LOCK_RETRY_SECONDS": env_int("SCHEDULER_LOCK_RETRY_SECONDS", 30),
+        "SCHEDULER_JOB_TABLE": os.environ.get("SCHEDULER_JOB_TABLE", "collisionos.jobs.table:JOBS"),
+        # --- end of the scheduler settings ---
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": env_int("MAIL_PORT", 587),
         "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", True),
@@ -71,6 +77,14 @@ def build_config() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", ""),
+        # --- customer messaging (services/messaging): email goes through the MAIL_* server above -----------
+        "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 10),
+        # "outbox": texts wait in the admin's Outbox for staff to send by hand; "webhook": POSTed to WEBHOOK_URL.
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "outbox").strip().lower(),
+        "WEBHOOK_URL": os.environ.get("WEBHOOK_URL", ""),
+        "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", ""),
+        "WEBHOOK_TIMEOUT": env_int("WEBHOOK_TIMEOUT", 10),
+        # --- end of the messaging settings ---
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", False),

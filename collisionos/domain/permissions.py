@@ -41,10 +41,11 @@ MATRIX: dict[Role, dict[str, str]] = {
     Role.OWNER:           dict(customers="vcedx", jobs="vcedx", estimates="vcedx", parts="vcedx", inventory="vcedx", financial="vcedx", communication="vcedx", reports="vx", settings="ve", users="vced", audit="vx"),  # noqa: E501
     Role.ADMIN:           dict(customers="vcedx", jobs="vcedx", estimates="vcedx", parts="vcedx", inventory="vcedx", financial="vcedx", communication="vcedx", reports="vx", settings="vce", users="vced", audit="vx"),  # noqa: E501
     Role.MANAGER:         dict(customers="vcex", jobs="vcex", estimates="vcex", parts="vcex", inventory="vcex", financial="vcex", communication="vcex", reports="vx", settings="v", users="v", audit="v"),  # noqa: E501
-    Role.SERVICE_ADVISOR: dict(customers="vcex", jobs="vcex", estimates="vcex", parts="vx", inventory="vx", financial="vcex", communication="v", reports="vx"),  # noqa: E501
+    Role.SERVICE_ADVISOR: dict(customers="vcex", jobs="vcex", estimates="vcex", parts="vx", inventory="vx", financial="vcex", communication="ve", reports="vx"),  # noqa: E501
     Role.ESTIMATOR:       dict(customers="vce", jobs="vce", estimates="vcex", parts="v", inventory="v", reports="v"),
     Role.PARTS_MANAGER:   dict(customers="v", jobs="v", estimates="v", parts="vcex", inventory="vcex", financial="vce", reports="v"),  # noqa: E501
-    Role.RECEPTIONIST:    dict(customers="vce", jobs="vce", financial="vce", communication="v"),
+    # The front desk sends the Outbox's texts by hand and records STOP replies: edit on communication.
+    Role.RECEPTIONIST:    dict(customers="vce", jobs="vce", financial="vce", communication="ve"),
     Role.ACCOUNTANT:      dict(customers="vx", jobs="vx", financial="vcex", reports="vx"),
     Role.TECHNICIAN:      dict(jobs="ve", parts="v", inventory="v"),
 }
