@@ -33,12 +33,15 @@ def build_views() -> list[BaseView]:
         purchasing,
         repair_orders,
         search,
+        status_messages,
         system,
+        watchlists,
     )
 
     views = [
         *repair_orders.views(),
         *production.views(),
+        *watchlists.views(),
         *jobs.views(),
         *customers.views(),
         *insurance.views(),
@@ -48,6 +51,7 @@ def build_views() -> list[BaseView]:
         *loaners.views(),
         *finance.views(),
         *communication.views(),
+        *status_messages.views(),
         *system.views(),
         *search.views(),
     ]
