@@ -42,6 +42,8 @@ browser: $(VENV)/.installed-dev
 ## bench: benchmarks printing p50/p95 and queries per request (not assertions)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.perf
+	$(BIN)/python -m tests.perf.bench_dispatcher
+	$(BIN)/python -m tests.perf.bench_sla_sweep
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check collisionos tests
