@@ -32,7 +32,7 @@ def test_log_in_see_home_and_log_out(app_ctx, page):  # type: ignore[no-untyped-
     open_count = page.locator(".stat", has_text="Open repair orders").locator(".n").inner_text()
     assert open_count == "1"  # the paid RO is closed
 
-    page.click("text=Log out")
+    page.click("button:has-text('Log out')")
     page.wait_for_url("**/login")
     assert page.get_by_role("alert").inner_text() == "You are logged out."
     page.goto("/")
