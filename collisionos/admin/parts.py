@@ -451,12 +451,7 @@ class PartLineView(SecureModelView):
         result = return_part_line(
             current_shop_id(),
             row_id,
-            quantity=form_decimal(form, "quantity", "Quantity", required=True),
-            reason=form.get("reason") or "",
-            restocking_fee=form_decimal(form, "restocking_fee", "Restocking fee"),
-            rma=form_text(form, "rma", limit=50),
-            still_needed=form_bool(form, "still_needed"),
-            override_reason=form_text(form, "override_reason"),
+            **return_fields(form),
             actor=self.actor,
             now=self.now(),
         )
@@ -514,6 +509,18 @@ class PartLineView(SecureModelView):
         if name in self._actions_data and not self.is_action_allowed(name):
             abort(403)
         return super().action_view()
+
+
+def return_fields(form: Any) -> dict[str, Any]:
+    """The return-to-vendor form (a part line's page and a PO's page) as the return services take it."""
+    return {
+        "quantity": form_decimal(form, "quantity", "Quantity", required=True),
+        "reason": form.get("reason") or "",
+        "restocking_fee": form_decimal(form, "restocking_fee", "Restocking fee"),
+        "rma": form_text(form, "rma", limit=50),
+        "still_needed": form_bool(form, "still_needed"),
+        "override_reason": form_text(form, "override_reason"),
+    }
 
 
 def return_message(result: Any) -> str:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from collisionos.admin.base import SecureModelView
 from collisionos.admin.formatters import money, status_badge
-from collisionos.admin.parts import return_message
+from collisionos.admin.parts import return_fields, return_message
 from collisionos.admin.workflow import ActionForm, Field, form_bool, form_datetime, form_decimal, form_text
 from collisionos.domain.errors import DomainError
 from collisionos.domain.money import to_money
@@ -360,12 +360,7 @@ class PurchaseOrderView(SecureModelView):
             current_shop_id(),
             row_id,
             form.get("line_id"),
-            quantity=form_decimal(form, "quantity", "Quantity", required=True),
-            reason=form.get("reason") or "",
-            restocking_fee=form_decimal(form, "restocking_fee", "Restocking fee"),
-            rma=form_text(form, "rma", limit=50),
-            still_needed=form_bool(form, "still_needed"),
-            override_reason=form_text(form, "override_reason"),
+            **return_fields(form),
             actor=self.actor,
             now=self.now(),
         )

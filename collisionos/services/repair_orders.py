@@ -238,9 +238,9 @@ def sla_of(
     )
 
 
-def recalculate_sla(ro: RepairOrder, now: datetime, settings: dict[str, Any]) -> None:
+def _sla_state(ro: RepairOrder, now: datetime, settings: dict[str, Any]) -> sla.SlaState:
     zone = shop_zone(ro.shop_id)
-    state = sla_of(
+    return sla_of(
         now=now,
         started=intake_started(ro),
         ro_status=ro.ro_status,
@@ -255,27 +255,16 @@ def recalculate_sla(ro: RepairOrder, now: datetime, settings: dict[str, Any]) ->
         settings=settings,
         local_date=lambda instant: instant.astimezone(zone).date(),
     )
+
+
+def recalculate_sla(ro: RepairOrder, now: datetime, settings: dict[str, Any]) -> None:
+    state = _sla_state(ro, now, settings)
     ro.is_overdue, ro.overdue_by, ro.sla_risk_level = state.is_overdue, state.overdue_by, state.risk
 
 
 def sla_due(ro: RepairOrder, now: datetime) -> datetime:
     """The RO's SLA due date as the clock stands now (shown on the RO and the board)."""
-    settings = shop_settings(ro.shop_id)
-    paused_since = (
-        ro.hold_start_date if ro.is_on_hold and sla.pauses_sla(ro.hold_reason, settings.get("holdReasons")) else None
-    )
-    return sla.sla_state(
-        now=now,
-        started=intake_started(ro),
-        allowed_days=sla.target_days(ro.sla_type, ro.target_completion_days, settings.get("slaTargetDays")),
-        promised=ro.promised_delivery_date,
-        paused_days=ro.sla_paused_days or 0,
-        paused_since=paused_since,
-        on_hold=ro.is_on_hold,
-        all_parts_received=ro.all_parts_received,
-        closed=False,
-        local_date=lambda instant: instant.date(),
-    ).due
+    return _sla_state(ro, now, shop_settings(ro.shop_id)).due
 
 
 def refresh_repair_order(ro: RepairOrder, now: datetime) -> None:
