@@ -68,11 +68,13 @@ def compute_totals(
     lines: Iterable[PricedLine],
     tax_rates: Mapping[str, Decimal | str | int | None],
     extra_charges: Decimal = ZERO,
+    fixed_taxes: Mapping[str, Decimal | str] | None = None,
 ) -> Totals:
     """Sum lines per category and tax them: tax is rounded per category and tax type, then summed.
 
     ``tax_rates`` maps ``gst``/``pst``/``hst`` to a percentage (missing or None = not charged).
-    ``extra_charges`` (e.g. storage) is added to the total untaxed.
+    ``extra_charges`` (e.g. storage) is added to the total untaxed. ``fixed_taxes`` maps a tax type to an
+    amount charged as it is (an imported estimate's tax whose rate its file does not declare).
     """
     by_category = dict.fromkeys(CATEGORIES, ZERO)
     taxable_by_category = dict.fromkeys(CATEGORIES, ZERO)
@@ -92,6 +94,8 @@ def compute_totals(
             continue
         for category in CATEGORIES:
             taxes[tax_type] += percent_of(max(ZERO, taxable_by_category[category]), Decimal(rate))
+    for tax_type, amount in (fixed_taxes or {}).items():
+        taxes[tax_type] += to_money(amount)
     total_taxes = sum(taxes.values(), ZERO)
     subtotal = sum(by_category.values(), ZERO)
     return Totals(

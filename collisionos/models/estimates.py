@@ -128,6 +128,8 @@ class BmsImport(Timestamped, ShopOwned, db.Model):
     # CIECA DocumentID / DocumentVerNum: a re-import or supplement of the same estimate shares the document id.
     document_id: Mapped[str | None] = string(100)
     document_version: Mapped[int | None] = integer(ge=0)
+    # The file imported but its own totals disagree with the computed ones by more than a cent (issue 6).
+    needs_review: Mapped[bool] = boolean(False, index=True)
 
     estimate = db.relationship("Estimate", foreign_keys=[estimate_id])
     job = db.relationship("Job", foreign_keys=[job_id])
@@ -201,6 +203,9 @@ class Estimate(Timestamped, ShopOwned, db.Model):
     photos_count: Mapped[int] = integer(nullable=False, default=0, ge=0)
     converted_to_job: Mapped[bool] = boolean(False)
     version_history: Mapped[list | None] = json_list()
+    # Taxes of an imported estimate, as its file states them: {"rates": {"pst": "8.25"}, "amounts": {"gst": "32.32"}}
+    # (a rate the file does not declare is charged at the file's amount). None: the shop's own tax setup applies.
+    tax_setup: Mapped[dict | None] = json_column()
 
     customer = db.relationship("Customer", foreign_keys=[customer_id])
     vehicle = db.relationship("Vehicle", foreign_keys=[vehicle_id])
@@ -249,7 +254,11 @@ class EstimateLineItem(Timestamped, UserStamped, db.Model):
     part_type: Mapped[str | None] = enum_column("estimate_line_items", "part_type", PART_TYPES)
     labor_hours: Mapped[Decimal | None] = hours(6)
     labor_rate: Mapped[Decimal | None] = money()
+    # Refinish hours on a line whose main labor is another kind (e.g. repair 1.5 h + refinish 2.6 h) are paid at this.
+    refinish_rate: Mapped[Decimal | None] = money()
     refinish_hours: Mapped[Decimal | None] = hours(6)
+    # Whether the labor on a part line (and its refinish) is taxed; None: as the line (`taxable`).
+    labor_taxable: Mapped[bool | None] = boolean(None)
     remove_time: Mapped[Decimal | None] = hours(6)
     install_time: Mapped[Decimal | None] = hours(6)
     labor_type: Mapped[str | None] = enum_column("estimate_line_items", "labor_type", LINE_LABOR_TYPES)

@@ -160,6 +160,8 @@ class ClaimManagement(Timestamped, ShopOwned, UserStamped, db.Model):
     insurance_company_id: Mapped[int | None] = fk("insurance_companies", ondelete=None, nullable=True)
     reviewed_by: Mapped[int | None] = user_fk()
     claim_number: Mapped[str] = string(100, nullable=False, index=True)
+    # CIECA point of impact code from an imported estimate (e.g. "12" front).
+    point_of_impact: Mapped[str | None] = string(20)
     policy_number: Mapped[str | None] = string(100, index=True)
     policy_type: Mapped[str | None] = enum_column("claim_management", "policy_type", POLICY_TYPES)
     date_of_loss: Mapped[datetime | None] = timestamp(index=True)

@@ -154,6 +154,8 @@ class RepairOrder(Timestamped, ShopOwned, UserStamped, db.Model):
     requires_rework: Mapped[bool] = boolean(False)
     qc_date: Mapped[datetime | None] = timestamp()
     requires_adas_calibration: Mapped[bool] = boolean(False)
+    # Whether the car can be driven, from the imported estimate (None: not known).
+    vehicle_drivable: Mapped[bool | None] = boolean(None)
     adas_calibration_completed: Mapped[bool] = boolean(False)
     adas_calibration_date: Mapped[datetime | None] = timestamp()
 

@@ -223,6 +223,43 @@ def _load_estimate_and_claim(shop_id: int, ro: RepairOrder) -> tuple[Estimate | 
     return estimate, claim
 
 
+def open_supplement(ro: RepairOrder, estimate: Estimate | None, claim: ClaimManagement | None) -> int:
+    """Refuse a supplement the RO cannot take (§3.7 step 1); return the number the new one gets."""
+    rules.check_supplement_request(
+        rules.SupplementRequestFacts(
+            ro_number=ro.repair_order_number,
+            ro_status=ro.ro_status,
+            previous_status=ro.previous_status,
+            has_estimate=estimate is not None,
+            claim_number=claim.claim_number if claim is not None else None,
+            supplements_allowed=bool(claim.supplements_allowed) if claim is not None else False,
+        )
+    )
+    assert estimate is not None
+    highest = db.session.scalar(
+        sa.select(sa.func.max(EstimateLineItem.supplement_number)).where(EstimateLineItem.estimate_id == estimate.id)
+    )
+    return rules.next_supplement_number(estimate.supplement_count, highest)
+
+
+def send_supplement(
+    ro: RepairOrder, claim: ClaimManagement, number: int, *, note: str | None, actor: Any, now: datetime
+) -> None:
+    """Send supplement ``number``'s lines to the insurer (§3.7 step 2): RO pending, SLA paused, claim reviewed."""
+    reason = f"Supplement {number} requested" + (f": {note}" if note else "")
+    _set_ro_status(ro, R.SUPPLEMENT_PENDING, actor=actor, now=now, reason=reason)
+    ro.supplements_pending = True
+    if not ro.is_on_hold:
+        # Waiting for the insurer pauses the SLA clock (§5.7); the decision releases the hold.
+        hold(ro, reason="supplement_review", note=reason, actor=actor, now=now)
+    insurer = claim.insurance_company
+    target = rules.claim_status_after_request(
+        claim.claim_status or C.PENDING, bool(insurer is not None and insurer.supplement_approval_required)
+    )
+    if target is not None:
+        _set_claim_status(claim, target, actor=actor, now=now, note=f"{ro.repair_order_number}: {reason}")
+
+
 @dataclass(frozen=True)
 class SupplementRequest:
     repair_order: RepairOrder
@@ -247,23 +284,11 @@ def request_supplement(
     with use_case(actor, reason=note):
         ro = load(RepairOrder, shop_id, ro_id, label="repair order")
         estimate, claim = _load_estimate_and_claim(shop_id, ro)
-        rules.check_supplement_request(
-            rules.SupplementRequestFacts(
-                ro_number=ro.repair_order_number,
-                ro_status=ro.ro_status,
-                previous_status=ro.previous_status,
-                has_estimate=estimate is not None,
-                claim_number=claim.claim_number if claim is not None else None,
-                supplements_allowed=bool(claim.supplements_allowed) if claim is not None else False,
-            )
+        number = open_supplement(ro, estimate, claim)
+        assert estimate is not None and claim is not None  # open_supplement refuses otherwise
+        last_line = db.session.scalar(
+            sa.select(sa.func.max(EstimateLineItem.line_number)).where(EstimateLineItem.estimate_id == estimate.id)
         )
-        assert estimate is not None and claim is not None  # the guards above refuse otherwise
-        last_line, highest = db.session.execute(
-            sa.select(sa.func.max(EstimateLineItem.line_number), sa.func.max(EstimateLineItem.supplement_number)).where(
-                EstimateLineItem.estimate_id == estimate.id
-            )
-        ).one()
-        number = rules.next_supplement_number(estimate.supplement_count, highest)
         created = []
         for offset, line in enumerate(wanted, start=1):
             item = EstimateLineItem(
@@ -286,18 +311,7 @@ def request_supplement(
             )
             db.session.add(item)
             created.append(item)
-        reason = f"Supplement {number} requested" + (f": {note}" if note else "")
-        _set_ro_status(ro, R.SUPPLEMENT_PENDING, actor=actor, now=now, reason=reason)
-        ro.supplements_pending = True
-        if not ro.is_on_hold:
-            # Waiting for the insurer pauses the SLA clock (§5.7); the decision releases the hold.
-            hold(ro, reason="supplement_review", note=reason, actor=actor, now=now)
-        insurer = claim.insurance_company
-        target = rules.claim_status_after_request(
-            claim.claim_status or C.PENDING, bool(insurer is not None and insurer.supplement_approval_required)
-        )
-        if target is not None:
-            _set_claim_status(claim, target, actor=actor, now=now, note=f"{ro.repair_order_number}: {reason}")
+        send_supplement(ro, claim, number, note=note, actor=actor, now=now)
         refresh_repair_order(ro, now)
         amount = sum((line.amount for line in wanted), ZERO)
         claim_status = claim.claim_status

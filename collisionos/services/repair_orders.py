@@ -107,6 +107,13 @@ def _priced(lines: list[EstimateLineItem], statuses: frozenset[str]) -> list[Pri
                 taxable=bool(line.taxable) and line.type != "discount",
             )
         )
+        # An imported line may carry labor besides its part (remove and install it), and refinish hours
+        # besides its main labor: both are labor, taxed as the file says.
+        labor_taxable = bool(line.taxable if line.labor_taxable is None else line.labor_taxable)
+        if line.type != "labor" and line.labor_hours and line.labor_rate is not None:
+            priced.append(PricedLine("labor", to_money(line.labor_hours * line.labor_rate), labor_taxable))
+        if line.refinish_hours and line.refinish_rate is not None:
+            priced.append(PricedLine("labor", to_money(line.refinish_hours * line.refinish_rate), labor_taxable))
     return priced
 
 
@@ -138,10 +145,14 @@ def payments(ro_id: int) -> Payments:
 def recalculate_money(ro: RepairOrder, settings: dict[str, Any]) -> None:
     """Recompute the RO's money from its estimate lines and payments (§5.6): tax per category, then summed."""
     lines = _estimate_lines(ro)
-    taxes = settings.get("taxes") or {}
+    estimate = db.session.get(Estimate, ro.estimate_id) if ro.estimate_id else None
+    # An imported estimate is taxed as its file says; otherwise the shop's tax setup applies.
+    setup = estimate.tax_setup if estimate is not None and estimate.tax_setup else None
+    taxes = setup.get("rates", {}) if setup else settings.get("taxes") or {}
+    fixed = setup.get("amounts") if setup else None
     storage = to_money(ro.internal_storage_charges)
-    counted = compute_totals(_priced(lines, COUNTED_LINE_STATUSES), taxes, storage)
-    approved = compute_totals(_priced(lines, frozenset({"approved"})), taxes, storage)
+    counted = compute_totals(_priced(lines, COUNTED_LINE_STATUSES), taxes, storage, fixed)
+    approved = compute_totals(_priced(lines, frozenset({"approved"})), taxes, storage, fixed)
     ro.parts_cost, ro.labor_cost = counted.parts, counted.labor
     ro.materials_cost, ro.sublet_cost = counted.materials, counted.sublet
     ro.taxable_amount = counted.taxable_amount
