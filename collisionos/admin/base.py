@@ -346,6 +346,7 @@ class SecureModelView(WorkflowMixin, ModelView):
 
     # --- formatting and export ---------------------------------------------------------------
     column_type_formatters = formatters.TYPE_FORMATTERS
+    column_type_formatters_detail = formatters.DETAIL_TYPE_FORMATTERS
     column_type_formatters_export = formatters.EXPORT_TYPE_FORMATTERS
     # Exports get plain values, never the list's HTML (Flask-Admin would reuse column_formatters).
     column_formatters_export: dict[str, Any] = {}

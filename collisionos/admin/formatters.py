@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_admin.model import typefmt
 from markupsafe import Markup, escape
 
 from collisionos.domain.money import to_money
@@ -67,6 +68,8 @@ TYPE_FORMATTERS = {
     bool: _type_bool,
     list: _type_list,
 }
+# Details pages: the same money, local times and badges as the lists; JSON still shown as Flask-Admin does.
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **TYPE_FORMATTERS}
 EXPORT_TYPE_FORMATTERS = {
     type(None): _type_none,
     Decimal: lambda _v, value, _name="": str(value),
