@@ -95,11 +95,12 @@ def register_admin(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from collisionos.cli import scheduler_cli, seed_cli, users_cli
+    from collisionos.cli import bms_cli, scheduler_cli, seed_cli, users_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(bms_cli)
 
 
 def register_scheduler(app: Flask) -> None:

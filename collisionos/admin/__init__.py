@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
 from collisionos import tenancy
+from collisionos.admin.estimates import ImportEstimateLink
 from collisionos.admin.views import build_views
 from collisionos.domain.permissions import Action, allowed
 from collisionos.services.dashboard import home_counts
@@ -46,4 +47,9 @@ def init_admin(app: Flask) -> Admin:
     for view in build_views():
         admin.add_view(view)
     admin.add_link(MenuLink(name="Open a repair order", endpoint="repair_orders.intake_view", category="Repair Orders"))
+    admin.add_link(
+        ImportEstimateLink(
+            name="Import estimate (BMS)", endpoint="bms_imports.upload_view", category="Insurance & Estimates"
+        )
+    )
     return admin

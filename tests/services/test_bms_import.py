@@ -487,3 +487,31 @@ def test_a_failed_import_leaves_the_earlier_version_whole(shop, estimator) -> No
     assert row_counts() == before
     assert len(db.session.scalar(sa.select(Estimate)).version_history) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BmsImport)) == 2
+
+
+def test_a_file_in_the_wrong_encoding_fails_with_its_reason(shop, estimator) -> None:
+    data = shared(V0).replace(b"<LastName>EXAMPLE</LastName>", "<LastName>BÉLANGER</LastName>".encode("latin-1"))
+
+    result = run(shop, estimator, V0, data)
+
+    assert result.status == "failed" and "encoding" in result.message
+    assert row_counts()["customers"] == 0
+
+
+def test_a_json_line_has_exactly_the_documented_keys(shop, estimator) -> None:
+    line = run(shop, estimator, V0).as_json()
+
+    assert line == {
+        "file": V0,
+        "status": "imported",
+        "repair_order": line["repair_order"],
+        "claim_number": "ZZ-2026-0417-01",
+        "vin": "1HGCM82633A004352",
+        "lines": 14,
+        "gross_total": "2164.85",
+        "net_total": "1664.85",
+        "deductible": "500.00",
+        "version": 0,
+        "message": line["message"],
+    }
+    assert line["repair_order"].startswith("RO")

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +81,17 @@ class ImportResult:
             "version": self.version,
             "message": self.message,
         }
+
+
+# How staff read each outcome (the admin's results page, the command's lines and summary).
+STATUS_LABELS = {IMPORTED: "imported", UPDATED: "updated", NEEDS_REVIEW: "needs review", FAILED: "failed"}
+
+
+def batch_summary(results: list[ImportResult]) -> str:
+    """Say in one line what became of a batch: "3 files: 2 imported, 1 failed"."""
+    counts = Counter(result.status for result in results)
+    parts = [f"{counts[status]} {label}" for status, label in STATUS_LABELS.items() if counts[status]]
+    return f"{len(results)} file{'' if len(results) == 1 else 's'}: {', '.join(parts)}"
 
 
 def file_label(file_name: str | None) -> str:
@@ -201,6 +213,8 @@ def _import(
     digest = hashlib.sha256(data).hexdigest()
     snapshots = [snapshot(line, parsed.rates, parsed.totals) for line in parsed.lines]
     with use_case(actor, reason=f"Estimate imported from {name}"):
+        record = _record(shop_id, name, data, parsed, actor=actor, now=now, started=started)
+        db.session.flush()  # its id goes into the estimate's version history
         claim, ro = _find_repair_order(shop_id, parsed)
         applied = apply_estimate(
             shop_id,
@@ -211,23 +225,20 @@ def _import(
             computed=computed,
             snapshots=snapshots,
             digest=digest,
+            import_id=record.id,
             actor=actor,
             now=now,
         )
         status = NEEDS_REVIEW if differences else (IMPORTED if applied.first_import else UPDATED)
         message = _message(name, parsed, applied, computed, differences)
-        record = _record(shop_id, name, data, parsed, actor=actor, now=now, started=started)
         record.status, record.needs_review = "success", bool(differences)
         record.estimate_id = applied.estimate.id
         record.total_records = record.processed_records = len(parsed.lines)
         record.can_rollback = False
+        record.processing_completed = now
+        record.processing_duration = int(time.perf_counter() - started)
         record.parsed_data = _parsed_data(parsed, applied, status, message, rows, differences, computed)
         record.validation_errors = [_difference_text(row) for row in differences]
-        db.session.flush()
-        if applied.history_entry is not None:
-            # The version just added to the estimate's history points at its import record.
-            entry = dict(applied.history_entry, import_id=record.id)
-            applied.estimate.version_history = [*applied.estimate.version_history[:-1], entry]
         ro = applied.repair_order
         result = ImportResult(
             file=name,
@@ -261,7 +272,6 @@ def _record(
         import_date=now,
         processing_started=now,
         processing_completed=now,
-        processing_duration=int(time.perf_counter() - started),
     )
     if parsed is not None:
         record.bms_version = (parsed.bms_version or "")[:50] or None
