@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.perf
 	$(BIN)/python -m tests.perf.bench_dispatcher
 	$(BIN)/python -m tests.perf.bench_sla_sweep
+	$(BIN)/python -m tests.perf.bench_bms
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check collisionos tests

@@ -9,6 +9,7 @@ sets it per request. Secret columns are never written.
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,8 @@ SECRET_COLUMNS = frozenset(
     }
 )
 # Columns whose change alone says nothing a person needs to read.
-NOISE_COLUMNS = frozenset({"updated_at", "created_at", "last_activity"})
+# Timestamps, and the bulky JSON that is itself a history (an estimate's versions, an import's parsed file).
+NOISE_COLUMNS = frozenset({"updated_at", "created_at", "last_activity", "version_history", "parsed_data"})
 # Tables that are not business data: the log itself, the number counters, scheduler runs and watch flags.
 UNAUDITED = (AuditLog, NumberSequence, SchedulerRun, WatchFlag)
 
@@ -108,11 +110,18 @@ def _jsonable(value: Any) -> Any:
 
 
 def _audited_columns(obj: Any) -> list[Any]:
-    mapper = inspect(obj).mapper
+    return _columns_of(inspect(obj).mapper)
+
+
+@functools.cache
+def _columns_of(mapper: Any) -> list[Any]:
+    # Once per model: every flush of every use case asks again.
     return [
         attr
         for attr in mapper.column_attrs
-        if attr.key not in SECRET_COLUMNS and attr.columns[0].name not in SECRET_COLUMNS
+        if attr.key not in SECRET_COLUMNS
+        and attr.columns[0].name not in SECRET_COLUMNS
+        and attr.key not in NOISE_COLUMNS
     ]
 
 
@@ -120,8 +129,6 @@ def _changes_for_update(obj: Any) -> dict[str, dict[str, Any]]:
     state = inspect(obj)
     changes: dict[str, dict[str, Any]] = {}
     for attr in _audited_columns(obj):
-        if attr.key in NOISE_COLUMNS:
-            continue
         history = state.attrs[attr.key].history
         if not history.has_changes():
             continue
@@ -136,8 +143,6 @@ def _changes_for_update(obj: Any) -> dict[str, dict[str, Any]]:
 def _snapshot(obj: Any, *, as_new: bool) -> dict[str, dict[str, Any]]:
     changes = {}
     for attr in _audited_columns(obj):
-        if attr.key in NOISE_COLUMNS:
-            continue
         value = _jsonable(getattr(obj, attr.key, None))
         if as_new and value is None:
             continue

@@ -63,8 +63,11 @@ def number_repair_order(shop_id: int) -> str:
     return repair_order_number(prefix, start, reserve_numbers(shop_id, "repair_order"))
 
 
-def start_repair_order(ro: RepairOrder, *, actor: Any, now: datetime) -> RepairOrder:
-    """Finish a new RO inside the caller's use case: its number, production rows and roll-ups."""
+def start_repair_order(ro: RepairOrder, *, actor: Any, now: datetime, refresh: bool = True) -> RepairOrder:
+    """Finish a new RO inside the caller's use case: its number, production rows and roll-ups.
+
+    ``refresh=False`` leaves the roll-ups to a caller that adds more to the RO and refreshes it once at the end.
+    """
     if not ro.repair_order_number:
         ro.repair_order_number = number_repair_order(ro.shop_id)
     if ro.date_created is None:
@@ -72,7 +75,8 @@ def start_repair_order(ro: RepairOrder, *, actor: Any, now: datetime) -> RepairO
     db.session.add(ro)
     db.session.flush()
     create_production_rows(ro, actor=actor, now=now)
-    refresh_repair_order(ro, now)
+    if refresh:
+        refresh_repair_order(ro, now)
     return ro
 
 

@@ -286,14 +286,16 @@ def refresh_repair_order(ro: RepairOrder, now: datetime) -> None:
     """
     db.session.flush()
     db.session.expire(ro, ["part_lines", "production_rows", "claim"])
-    settings = shop_settings(ro.shop_id)
-    parts_were_in = bool(ro.all_parts_received)
-    recalculate_parts(ro)
-    if not parts_were_in and ro.all_parts_received and ro.part_lines and ro.ro_status in rules.OPEN_STATUSES:
-        _notify(ro, "parts_arrived", now=now)
-    recalculate_production(ro)
-    recalculate_money(ro, settings)
-    recalculate_sla(ro, now, settings)
+    # Everything the roll-ups read is flushed now: the RO's own new values are written once, at the next flush.
+    with db.session.no_autoflush:
+        settings = shop_settings(ro.shop_id)
+        parts_were_in = bool(ro.all_parts_received)
+        recalculate_parts(ro)
+        if not parts_were_in and ro.all_parts_received and ro.part_lines and ro.ro_status in rules.OPEN_STATUSES:
+            _notify(ro, "parts_arrived", now=now)
+        recalculate_production(ro)
+        recalculate_money(ro, settings)
+        recalculate_sla(ro, now, settings)
 
 
 def _notify(ro: RepairOrder, trigger: str, *, now: datetime, actor: Any = None) -> None:

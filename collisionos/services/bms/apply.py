@@ -75,6 +75,7 @@ def apply_estimate(
     computed: ComputedTotals,
     snapshots: list[dict[str, Any]],
     digest: str,
+    import_id: int,
     actor: Any,
     now: datetime,
 ) -> Applied:
@@ -113,6 +114,7 @@ def apply_estimate(
     if not parsed.is_customer_pay:
         claim = claim_for(shop_id, claim, parsed, customer, profile, insurer, actor=actor, now=now)
     first_import = previous is None
+    new_estimate = estimate is None
     if estimate is None:
         day = local_day(shop_id, now)
         estimate = Estimate(
@@ -137,11 +139,13 @@ def apply_estimate(
             estimate_id=estimate.id,
             created_by=actor.id,
         )
-        start_repair_order(ro, actor=actor, now=now)
+        _fill_repair_order(ro, parsed, shop_id, actor=actor)
+        start_repair_order(ro, actor=actor, now=now, refresh=False)
     else:
         ro.estimate_id = ro.estimate_id or estimate.id
         if claim is not None and ro.claim_management_id is None:
             ro.claim_management_id = claim.id
+        _fill_repair_order(ro, parsed, shop_id, actor=actor)
     applied = Applied(
         "imported" if first_import else "updated",
         ro,
@@ -151,8 +155,7 @@ def apply_estimate(
         previous_version=int(previous["version"]) if previous else 0,
         previous_gross=Decimal(previous["gross"]) if previous else ZERO,
     )
-    _apply_lines(applied, parsed, snapshots, previous, claim, actor=actor, now=now)
-    _fill_repair_order(ro, parsed, shop_id, actor=actor)
+    _apply_lines(applied, parsed, snapshots, previous, claim, new_estimate=new_estimate, actor=actor, now=now)
     if ro.ro_status == R.DRAFT:
         _move(ro, R.ESTIMATE_PENDING, actor=actor, now=now, reason="Estimate imported", override=False)
     refresh_repair_order(ro, now)
@@ -161,7 +164,7 @@ def apply_estimate(
         "document_id": parsed.document_id,
         "sha256": digest,
         "imported_at": now.isoformat(),
-        "import_id": None,
+        "import_id": import_id,
         "gross": str(computed.gross),
         "net": str(computed.net),
         "deductible": None if computed.deductible is None else str(computed.deductible),
@@ -215,14 +218,21 @@ def _apply_lines(
     previous: dict[str, Any] | None,
     claim: ClaimManagement | None,
     *,
+    new_estimate: bool,
     actor: Any,
     now: datetime,
 ) -> None:
     ro, estimate = applied.repair_order, applied.estimate
-    existing = {
-        item.id: item
-        for item in db.session.scalars(sa.select(EstimateLineItem).where(EstimateLineItem.estimate_id == estimate.id))
-    }
+    existing = (
+        {
+            item.id: item
+            for item in db.session.scalars(
+                sa.select(EstimateLineItem).where(EstimateLineItem.estimate_id == estimate.id)
+            )
+        }
+        if not new_estimate
+        else {}
+    )
     matched: dict[int, EstimateLineItem] = {}  # index in the file -> the estimate line it updates
     removed: list[EstimateLineItem] = []
     changed_index: set[int] = set()
@@ -250,6 +260,7 @@ def _apply_lines(
     numbers = _line_numbers(parsed)
     items = sync_lines(
         estimate.id,
+        list(existing.values()),
         [(numbers[index], line, matched.get(index)) for index, line in enumerate(parsed.lines)],
         removed,
         rates=parsed.rates,

@@ -119,6 +119,7 @@ def line_values(line: DamageLine, rates: Rates, totals: FileTotals) -> dict[str,
 
 def sync_lines(
     estimate_id: int,
+    existing: list[EstimateLineItem],
     wanted: list[tuple[int, DamageLine, EstimateLineItem | None]],
     removed: list[EstimateLineItem],
     *,
@@ -131,20 +132,20 @@ def sync_lines(
 ) -> list[EstimateLineItem]:
     """Make the estimate's lines the file's: update the matched ones, add the new ones, drop the removed ones.
 
-    ``wanted`` is (line number, damage line, the estimate line it updates or None) in file order. Lines the
-    file never had (typed in by staff) stay, numbered after the file's.
+    ``existing`` is every line the estimate has now; ``wanted`` is (line number, damage line, the estimate line
+    it updates or None) in file order. Lines the file never had (typed in by staff) stay, numbered after the file's.
     """
     for item in removed:
         db.session.delete(item)
-    existing = db.session.scalars(sa.select(EstimateLineItem).where(EstimateLineItem.estimate_id == estimate_id)).all()
     kept_ids = {item.id for _, _, item in wanted if item is not None}
     removed_ids = {item.id for item in removed}
     # Renumber in two steps: line numbers are unique per estimate and a supplement shifts them.
-    top = max([item.line_number for item in existing] + [number for number, _, _ in wanted] + [0])
-    for item in existing:
-        if item.id not in removed_ids:
-            item.line_number += top + 1
-    db.session.flush()
+    if existing:
+        top = max([item.line_number for item in existing] + [number for number, _, _ in wanted])
+        for item in existing:
+            if item.id not in removed_ids:
+                item.line_number += top + 1
+        db.session.flush()
     result = []
     for number, line, item in wanted:
         values = line_values(line, rates, totals)
