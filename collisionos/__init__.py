@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_admin(app)
     register_cli(app)
     register_security_headers(app)
+    register_error_pages(app)
     register_query_count(app)
     register_scheduler(app)
     return app
@@ -132,6 +133,19 @@ def register_query_count(app: Flask) -> None:
     def add_header(response):  # type: ignore[no-untyped-def]
         response.headers["X-Query-Count"] = str(g.get("query_count", 0))
         return response
+
+
+def register_error_pages(app: Flask) -> None:
+    from flask import flash, redirect, request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def upload_too_large(_error):  # type: ignore[no-untyped-def]
+        # The body was refused unread: back to the same page (as a GET) with a message, not a bare 413.
+        size = int(app.config["MAX_CONTENT_LENGTH"] or 0)
+        limit = f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+        flash(f"The upload is larger than the {limit} limit: send fewer or smaller files at a time.", "error")
+        return redirect(request.path, code=303)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -269,3 +269,24 @@ def test_an_import_that_agrees_with_its_file_is_not_flagged(app, world):
 
     assert 'badge-warning">needs review' not in reader.get("/admin/bms_imports/").get_data(as_text=True)
     assert "needs-review" not in reader.get(f"/admin/bms_imports/details/?id={import_id}").get_data(as_text=True)
+
+
+def test_an_upload_over_the_request_limit_comes_back_with_a_message(app, world):
+    client = client_for(app, world["estimator"])
+    token = extract_csrf(client.get(UPLOAD).get_data(as_text=True))
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        response = client.post(
+            UPLOAD,
+            data={"csrf_token": token, "files": [(io.BytesIO(b"x" * 10_000), "big.xml")]},
+            content_type="multipart/form-data",
+        )
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+
+    assert response.status_code == 303 and response.headers["Location"].endswith(UPLOAD)
+    page = client.get(UPLOAD).get_data(as_text=True)
+    assert "larger than the 4 KB limit" in page
+    with app.app_context():
+        assert count(BmsImport) == 0
