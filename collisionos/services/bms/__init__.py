@@ -31,7 +31,7 @@ from collisionos.domain.vin import validate_vin
 from collisionos.extensions import db
 from collisionos.models import BmsImport, ClaimManagement, RepairOrder
 from collisionos.models.enums import RepairOrderStatus as R
-from collisionos.services.bms.apply import Applied, apply_estimate
+from collisionos.services.bms.apply import Applied, apply_estimate, imported_already
 from collisionos.services.unit_of_work import use_case
 
 log = logging.getLogger(__name__)
@@ -213,9 +213,12 @@ def _import(
     digest = hashlib.sha256(data).hexdigest()
     snapshots = [snapshot(line, parsed.rates, parsed.totals) for line in parsed.lines]
     with use_case(actor, reason=f"Estimate imported from {name}"):
+        claim, ro = _find_repair_order(shop_id, parsed)
+        same = imported_already(shop_id, ro, digest)
+        if ro is not None and same is not None:
+            return _unchanged(name, parsed, ro, same, computed, differences, vin)
         record = _record(shop_id, name, data, parsed, actor=actor, now=now, started=started)
         db.session.flush()  # its id goes into the estimate's version history
-        claim, ro = _find_repair_order(shop_id, parsed)
         applied = apply_estimate(
             shop_id,
             parsed,
@@ -257,6 +260,36 @@ def _import(
             version=parsed.version,
         )
     return result
+
+
+def _unchanged(
+    name: str,
+    parsed: BmsEstimate,
+    ro: RepairOrder,
+    entry: dict[str, Any],
+    computed: ComputedTotals,
+    differences: list[Comparison],
+    vin: str,
+) -> ImportResult:
+    """The very file of the estimate's latest version again: nothing is written, not even an import record."""
+    who = "customer pay" if parsed.is_customer_pay else f"claim {parsed.claim.claim_number}"
+    return ImportResult(
+        file=name,
+        status=NEEDS_REVIEW if differences else UPDATED,
+        message=f"{name}: nothing changed; this file is already imported on {ro.repair_order_number} ({who}, "
+        f"version {entry['version']}).",
+        import_id=entry.get("import_id"),
+        repair_order_id=ro.id,
+        repair_order=ro.repair_order_number,
+        estimate_id=ro.estimate_id,
+        claim_number=parsed.claim.claim_number,
+        vin=vin,
+        lines=len(parsed.lines),
+        gross_total=computed.gross,
+        net_total=computed.net,
+        deductible=computed.deductible,
+        version=parsed.version,
+    )
 
 
 def _record(
@@ -332,9 +365,7 @@ def _message(
 ) -> str:
     ro = applied.repair_order.repair_order_number
     who = "customer pay" if parsed.is_customer_pay else f"claim {parsed.claim.claim_number}"
-    if applied.outcome == "unchanged":
-        text = f"{name}: nothing changed; version {parsed.version} is already imported on {ro} ({who})."
-    elif applied.first_import:
+    if applied.first_import:
         text = (
             f"{name}: imported on {ro} ({who}): {len(parsed.lines)} lines, "
             f"{applied.part_lines_created} part lines to source, gross {_money(computed.gross)}, "

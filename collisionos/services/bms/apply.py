@@ -36,7 +36,7 @@ CALIBRATION_WORDS = ("CALIBRAT", "ADAS", "AIM ")
 
 @dataclass
 class Applied:
-    outcome: str  # "imported", "updated" or "unchanged"
+    outcome: str  # "imported" or "updated"
     repair_order: RepairOrder
     estimate: Estimate
     vin: str
@@ -65,6 +65,13 @@ def _estimate_of(shop_id: int, ro: RepairOrder | None) -> Estimate | None:
     ).one_or_none()
 
 
+def imported_already(shop_id: int, ro: RepairOrder | None, digest: str) -> dict[str, Any] | None:
+    """The estimate's latest version when it came from this very file (a re-import changes nothing)."""
+    estimate = _estimate_of(shop_id, ro)
+    history = (estimate.version_history or []) if estimate is not None else []
+    return history[-1] if history and history[-1].get("sha256") == digest else None
+
+
 def apply_estimate(
     shop_id: int,
     parsed: BmsEstimate,
@@ -89,17 +96,6 @@ def apply_estimate(
                 f"this is version {parsed.version}, older than version {previous['version']} already imported on "
                 f"{ro.repair_order_number}; nothing changed",
                 rule="bms_older_version",
-            )
-        if previous.get("sha256") == digest:
-            assert estimate is not None
-            return Applied(
-                "unchanged",
-                ro,
-                estimate,
-                vin,
-                first_import=False,
-                previous_version=int(previous["version"]),
-                previous_gross=Decimal(previous["gross"]),
             )
     customer = ro.customer if ro is not None else customer_for(shop_id, parsed.owner)
     if ro is not None:
