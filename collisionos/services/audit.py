@@ -91,8 +91,13 @@ def acting_as(user: Any = None, *, label: str | None = None, reason: str | None 
         _actor.reset(token)
 
 
+_PLAIN = frozenset({type(None), bool, int, str})
+
+
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    if type(value) in _PLAIN:  # the common case first: every audited column of every row passes here
+        return value
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
         return str(value)
@@ -125,27 +130,37 @@ def _columns_of(mapper: Any) -> list[Any]:
     ]
 
 
+@functools.cache
+def _audited_keys(mapper: Any) -> frozenset[str]:
+    return frozenset(attr.key for attr in _columns_of(mapper))
+
+
 def _changes_for_update(obj: Any) -> dict[str, dict[str, Any]]:
     state = inspect(obj)
     changes: dict[str, dict[str, Any]] = {}
-    for attr in _audited_columns(obj):
-        history = state.attrs[attr.key].history
+    audited = _audited_keys(state.mapper)
+    # Only the attributes set since the row was loaded can have changed (a wide row is not walked column by column).
+    for key in [key for key in state.committed_state if key in audited]:
+        history = state.attrs[key].history
         if not history.has_changes():
             continue
         old = history.deleted[0] if history.deleted else None
         new = history.added[0] if history.added else None
         if old == new:
             continue
-        changes[attr.key] = {"old": _jsonable(old), "new": _jsonable(new)}
+        changes[key] = {"old": _jsonable(old), "new": _jsonable(new)}
     return changes
 
 
 def _snapshot(obj: Any, *, as_new: bool) -> dict[str, dict[str, Any]]:
     changes = {}
+    # A new row's values are all in memory after its INSERT; a deleted row's may need loading.
+    loaded = inspect(obj).dict if as_new else None
     for attr in _audited_columns(obj):
-        value = _jsonable(getattr(obj, attr.key, None))
-        if as_new and value is None:
+        raw = loaded.get(attr.key) if loaded is not None else getattr(obj, attr.key, None)
+        if as_new and raw is None:
             continue
+        value = _jsonable(raw)
         changes[attr.key] = {"old": None, "new": value} if as_new else {"old": value, "new": None}
     return changes
 
