@@ -515,3 +515,53 @@ def test_a_json_line_has_exactly_the_documented_keys(shop, estimator) -> None:
         "message": line["message"],
     }
     assert line["repair_order"].startswith("RO")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        (b"<Rate>62.00</Rate>", b"<Rate>-62.00</Rate>", "a rate in the estimate profile is negative"),
+        (
+            b"<Percentage>8.25</Percentage>",
+            b"<Percentage>825</Percentage>",
+            "a tax rate in the estimate is out of range",
+        ),
+        (b"<Quantity>1</Quantity>", b"<Quantity>-1</Quantity>", "the quantity is negative"),
+        (b"<DeductibleAmt>500.00</DeductibleAmt>", b"<DeductibleAmt>-500.00</DeductibleAmt>", "deductible is negative"),
+        (b"<ModelYear>2003</ModelYear>", b"<ModelYear>3003</ModelYear>", "model year is not a real one"),
+        (b"<PartPrice>412.50</PartPrice>", b"<PartPrice>99999999999999</PartPrice>", "part price is out of range"),
+        (b"<Price>129.95</Price>", b"<Price>-500.00</Price>", "sublet total comes out negative"),
+        (b"<Quantity>1</Quantity>", b"<Quantity>99999</Quantity>", "beyond any repair"),
+    ],
+)
+def test_values_no_estimate_can_have_are_refused(shop, estimator, old: bytes, new: bytes, reason: str) -> None:
+    data = shared(V0).replace(old, new, 1)
+    if b"99999<" in new:  # a quantity that large needs a price to match
+        data = data.replace(b"<PartPrice>412.50</PartPrice>", b"<PartPrice>999999.00</PartPrice>", 1)
+
+    result = run(shop, estimator, V0, data)
+
+    assert result.status == "failed" and reason in result.message, result.message
+    assert row_counts()["repair_order_management"] == 0
+
+
+def test_mangled_files_fail_with_a_reason_never_an_unexpected_error(shop, estimator) -> None:
+    import random
+    import re
+
+    from collisionos.services.bms import UNEXPECTED
+
+    rng = random.Random(2026)
+    values = ["", "-1", "0", "99999999999999", "1e5", "abc", "N/A", "2026-13-45", "éè", "12.345", "Y", "X" * 300]
+    sources = [shared(V0).decode(), shared(V1).decode()]
+    for attempt in range(60):
+        text = rng.choice(sources)
+        for _ in range(rng.randint(1, 4)):
+            leaves = list(re.finditer(r"<(\w+)>([^<]*)</\1>", text))
+            leaf = rng.choice(leaves)
+            if rng.random() < 0.7:
+                text = text[: leaf.start(2)] + rng.choice(values) + text[leaf.end(2) :]
+            else:
+                text = text[: leaf.start()] + text[leaf.end() :]
+        result = run(shop, estimator, f"mangled-{attempt}.xml", text.encode())
+        assert UNEXPECTED not in result.message, text

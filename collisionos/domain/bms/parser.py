@@ -189,12 +189,26 @@ def _bad_value(message: str) -> BmsRejected:
     return BmsRejected(message, rule="bms_bad_value")
 
 
-def _decimal(text: str | None, message: str) -> Decimal | None:
+# Beyond these no collision estimate goes; they also keep every value inside its database column.
+MONEY_LIMIT = Decimal("1000000.00")  # one amount (a line's price, a rate, a total)
+HOURS_LIMIT = Decimal("9999.99")
+QUANTITY_LIMIT = Decimal("99999")
+WHOLE_LIMIT = 2_000_000_000
+
+
+def _out_of_range(message: str) -> BmsRejected:
+    return _bad_value(message.replace("is not a number", "is out of range"))
+
+
+def _decimal(text: str | None, message: str, *, limit: Decimal = MONEY_LIMIT) -> Decimal | None:
     if text is None:
         return None
     if _NUMBER.fullmatch(text) is None:
         raise _bad_value(message)
-    return Decimal(text)
+    value = Decimal(text)
+    if abs(value) > limit:
+        raise _out_of_range(message)
+    return value
 
 
 def _money(text: str | None, message: str) -> Decimal | None:
@@ -202,8 +216,14 @@ def _money(text: str | None, message: str) -> Decimal | None:
     return None if value is None else to_money(value)
 
 
+def _not_negative(value: Decimal | None, message: str) -> Decimal | None:
+    if value is not None and value < 0:
+        raise _bad_value(message.replace("is not a number", "is negative"))
+    return value
+
+
 def _hours(text: str | None, subject: str) -> Decimal | None:
-    value = _decimal(text, f"{subject} is not a number")
+    value = _decimal(text, f"{subject} is not a number", limit=HOURS_LIMIT)
     if value is not None and value < 0:
         raise _bad_value(f"{subject} is negative")
     return value
@@ -214,7 +234,10 @@ def _whole(text: str | None, message: str) -> int | None:
         return None
     if _WHOLE_NUMBER.fullmatch(text) is None:
         raise _bad_value(message)
-    return int(text)
+    value = int(text)
+    if abs(value) > WHOLE_LIMIT:
+        raise _out_of_range(message)
+    return value
 
 
 def _moment(text: str | None, message: str) -> datetime | None:
@@ -291,7 +314,10 @@ def _claim(root: Element) -> ClaimFacts:
     return ClaimFacts(
         claim_number=None if number is None or number.upper() in NO_CLAIM_NUMBER else number,
         policy_number=_text(root, "ClaimInfo/PolicyInfo/PolicyNum"),
-        deductible=_money(_text(root, f"{_DEDUCTIBLE}/DeductibleAmt"), "the deductible is not a number"),
+        deductible=_not_negative(
+            _money(_text(root, f"{_DEDUCTIBLE}/DeductibleAmt"), "the deductible is not a number"),
+            "the deductible is not a number",
+        ),
         deductible_status=_text(root, f"{_DEDUCTIBLE}/DeductibleStatus"),
         loss_date=_moment(_text(facts, "LossDateTime"), "the loss date is not a date"),
         point_of_impact=_text(facts, "PrimaryPOI/POICode"),
@@ -329,7 +355,8 @@ def _rates(profile: Element | None) -> Rates:
     paint_materials = None
     for rate_info in profile.findall("RateInfo"):
         rate_type = _code(_text(rate_info, "RateType")) or ""
-        rate = _money(_text(rate_info, "RateTierInfo/Rate"), "a rate in the estimate profile is not a number")
+        message = "a rate in the estimate profile is not a number"
+        rate = _not_negative(_money(_text(rate_info, "RateTierInfo/Rate"), message), message)
         if rate is None:
             continue
         if rate_type.startswith("LA"):
@@ -339,7 +366,10 @@ def _rates(profile: Element | None) -> Rates:
     taxes: dict[str, Decimal] = {}
     for tax_info in profile.iter("TaxInfo"):
         tax_type = _code(_text(tax_info, "TaxType"))
-        percentage = _decimal(_text(tax_info, "TaxTierInfo/Percentage"), "a tax rate in the estimate is not a number")
+        message = "a tax rate in the estimate is not a number"
+        percentage = _not_negative(
+            _decimal(_text(tax_info, "TaxTierInfo/Percentage"), message, limit=Decimal(100)), message
+        )
         if tax_type and percentage is not None:
             taxes.setdefault(tax_type, percentage)
     return Rates(labor=labor, paint_materials=paint_materials, taxes=taxes)
@@ -389,7 +419,10 @@ def _damage_line(line: Element, position: int) -> DamageLine:
     part_price = _money(
         _text(part, "PartPrice") or _text(part, "ActualPrice"), f"{where}: the part price is not a number"
     )
-    quantity = _decimal(_text(part, "Quantity"), f"{where}: the quantity is not a number")
+    quantity = _not_negative(
+        _decimal(_text(part, "Quantity"), f"{where}: the quantity is not a number", limit=QUANTITY_LIMIT),
+        f"{where}: the quantity is not a number",
+    )
     part_taxable = _text(part, "TaxableInd")
     labor_type = _code(_text(labor, "LaborType"))
     if labor_type is None and labor is not None and labor.tag == "RefinishLaborInfo":

@@ -18,6 +18,7 @@ from collisionos.domain.bms.model import (
     PART,
     SUBLET,
     BmsEstimate,
+    BmsRejected,
     DamageLine,
     FileTotals,
     Rates,
@@ -55,7 +56,7 @@ def labor_rate(rates: Rates, labor_type: str | None, totals: FileTotals | None =
         return rates.labor[code]
     if totals is not None:
         hours, amount = totals.labor_hours_by_type.get(code), totals.labor_by_type.get(code)
-        if hours and amount is not None and hours > 0:
+        if hours and amount is not None and hours > 0 and amount >= 0:
             return to_money(amount / hours)
     return None
 
@@ -208,6 +209,25 @@ LABOR_LABELS = {
     "LAG": "Glass labor",
     "LAD": "Diagnostic labor",
 }
+
+
+TOTAL_LIMIT = Decimal("1000000000.00")  # far above any repair, well inside the 12-digit money columns
+
+
+def check_amounts(estimate: BmsEstimate, computed: ComputedTotals) -> None:
+    """Refuse an estimate whose credits outweigh a whole category, its tax or its total (no shop bills that),
+    or whose amounts are beyond any repair."""
+    amounts = [*computed.by_category.items(), ("tax", computed.tax), ("gross", computed.gross)]
+    for label, amount in amounts:
+        if amount < 0:
+            raise BmsRejected(
+                f"the estimate's {label} total comes out negative ({amount}); check the file", rule="bms_negative"
+            )
+        if amount > TOTAL_LIMIT:
+            raise BmsRejected(f"the estimate's {label} total is beyond any repair; check the file", rule="bms_large")
+    for line in estimate.lines:
+        if any(abs(part.amount) > TOTAL_LIMIT for part in components(line, estimate.rates, estimate.totals)):
+            raise BmsRejected(f"line {line.line_number}: its amount is beyond any repair", rule="bms_large")
 
 
 def compare(estimate: BmsEstimate, computed: ComputedTotals) -> list[Comparison]:

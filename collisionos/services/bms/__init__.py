@@ -24,7 +24,7 @@ from flask import current_app
 from collisionos.domain.bms import parse_bms
 from collisionos.domain.bms.changes import snapshot
 from collisionos.domain.bms.model import BmsEstimate, BmsRejected
-from collisionos.domain.bms.totals import Comparison, ComputedTotals, compare, compute
+from collisionos.domain.bms.totals import Comparison, ComputedTotals, check_amounts, compare, compute
 from collisionos.domain.errors import DomainError
 from collisionos.domain.money import to_money
 from collisionos.domain.vin import validate_vin
@@ -208,6 +208,7 @@ def _import(
     started: float,
 ) -> ImportResult:
     computed = compute(parsed)
+    check_amounts(parsed, computed)
     rows = compare(parsed, computed)
     differences = [row for row in rows if row.disagrees]
     digest = hashlib.sha256(data).hexdigest()
@@ -242,23 +243,7 @@ def _import(
         record.processing_duration = int(time.perf_counter() - started)
         record.parsed_data = _parsed_data(parsed, applied, status, message, rows, differences, computed)
         record.validation_errors = [_difference_text(row) for row in differences]
-        ro = applied.repair_order
-        result = ImportResult(
-            file=name,
-            status=status,
-            message=message,
-            import_id=record.id,
-            repair_order_id=ro.id,
-            repair_order=ro.repair_order_number,
-            estimate_id=applied.estimate.id,
-            claim_number=parsed.claim.claim_number,
-            vin=vin,
-            lines=len(parsed.lines),
-            gross_total=computed.gross,
-            net_total=computed.net,
-            deductible=computed.deductible,
-            version=parsed.version,
-        )
+        result = _result(name, status, message, record.id, applied.repair_order, parsed, computed, vin)
     return result
 
 
@@ -272,13 +257,29 @@ def _unchanged(
     vin: str,
 ) -> ImportResult:
     """The very file of the estimate's latest version again: nothing is written, not even an import record."""
-    who = "customer pay" if parsed.is_customer_pay else f"claim {parsed.claim.claim_number}"
+    message = (
+        f"{name}: nothing changed; this file is already imported on {ro.repair_order_number} ({_who(parsed)}, "
+        f"version {entry['version']})."
+    )
+    status = NEEDS_REVIEW if differences else UPDATED
+    return _result(name, status, message, entry.get("import_id"), ro, parsed, computed, vin)
+
+
+def _result(
+    name: str,
+    status: str,
+    message: str,
+    import_id: int | None,
+    ro: RepairOrder,
+    parsed: BmsEstimate,
+    computed: ComputedTotals,
+    vin: str,
+) -> ImportResult:
     return ImportResult(
         file=name,
-        status=NEEDS_REVIEW if differences else UPDATED,
-        message=f"{name}: nothing changed; this file is already imported on {ro.repair_order_number} ({who}, "
-        f"version {entry['version']}).",
-        import_id=entry.get("import_id"),
+        status=status,
+        message=message,
+        import_id=import_id,
         repair_order_id=ro.id,
         repair_order=ro.repair_order_number,
         estimate_id=ro.estimate_id,
@@ -290,6 +291,10 @@ def _unchanged(
         deductible=computed.deductible,
         version=parsed.version,
     )
+
+
+def _who(parsed: BmsEstimate) -> str:
+    return "customer pay" if parsed.is_customer_pay else f"claim {parsed.claim.claim_number}"
 
 
 def _record(
@@ -363,8 +368,7 @@ def _message(
     computed: ComputedTotals,
     differences: list[Comparison],
 ) -> str:
-    ro = applied.repair_order.repair_order_number
-    who = "customer pay" if parsed.is_customer_pay else f"claim {parsed.claim.claim_number}"
+    ro, who = applied.repair_order.repair_order_number, _who(parsed)
     if applied.first_import:
         text = (
             f"{name}: imported on {ro} ({who}): {len(parsed.lines)} lines, "

@@ -14,8 +14,10 @@ from collisionos.domain.search_keys import email_key, name_key, phone_key
 from collisionos.domain.vin import decode_vin
 from collisionos.extensions import db
 from collisionos.models import ClaimManagement, Customer, InsuranceCompany, User, Vehicle, VehicleProfile
+from collisionos.models.vehicles import MIN_VEHICLE_YEAR
 from collisionos.services.numbering import reserve_numbers
 
+MAX_MODEL_YEAR = 2050  # vehicle_profiles.year's upper bound (DOMAIN §H2)
 # Phone qualifiers in the order the customer's main phone is chosen; CP (cell) also fills the mobile number.
 PHONE_ORDER = ("HP", "CP", "WP", "OT", "EP")
 
@@ -100,6 +102,8 @@ def vehicle_for(shop_id: int, customer: Customer, parsed: BmsEstimate, vin: str,
     facts = parsed.vehicle
     vehicle = db.session.scalar(sa.select(Vehicle).where(Vehicle.shop_id == shop_id, Vehicle.vin == vin))
     decoded = decode_vin(vin)
+    if facts.year is not None and not MIN_VEHICLE_YEAR <= facts.year <= MAX_MODEL_YEAR:
+        raise BmsRejected("the vehicle's model year is not a real one", rule="bms_vehicle_year")
     if vehicle is None:
         year = facts.year or decoded.model_year
         make = _cut(facts.make, 100) or _cut(decoded.manufacturer, 100)
