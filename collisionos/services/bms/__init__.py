@@ -31,7 +31,8 @@ from collisionos.domain.vin import validate_vin
 from collisionos.extensions import db
 from collisionos.models import BmsImport, ClaimManagement, RepairOrder
 from collisionos.models.enums import RepairOrderStatus as R
-from collisionos.services.bms.apply import Applied, apply_estimate, imported_already
+from collisionos.services.bms.apply import apply_estimate, imported_already
+from collisionos.services.bms.report import difference_text, import_message, import_report, who_pays
 from collisionos.services.unit_of_work import use_case
 
 log = logging.getLogger(__name__)
@@ -234,15 +235,15 @@ def _import(
             now=now,
         )
         status = NEEDS_REVIEW if differences else (IMPORTED if applied.first_import else UPDATED)
-        message = _message(name, parsed, applied, computed, differences)
+        message = import_message(name, parsed, applied, computed, differences)
         record.status, record.needs_review = "success", bool(differences)
         record.estimate_id = applied.estimate.id
         record.total_records = record.processed_records = len(parsed.lines)
         record.can_rollback = False
         record.processing_completed = now
         record.processing_duration = int(time.perf_counter() - started)
-        record.parsed_data = _parsed_data(parsed, applied, status, message, rows, differences, computed)
-        record.validation_errors = [_difference_text(row) for row in differences]
+        record.parsed_data = import_report(parsed, applied, status, message, rows, differences, computed)
+        record.validation_errors = [difference_text(row) for row in differences]
         result = _result(name, status, message, record.id, applied.repair_order, parsed, computed, vin)
     return result
 
@@ -258,7 +259,7 @@ def _unchanged(
 ) -> ImportResult:
     """The very file of the estimate's latest version again: nothing is written, not even an import record."""
     message = (
-        f"{name}: nothing changed; this file is already imported on {ro.repair_order_number} ({_who(parsed)}, "
+        f"{name}: nothing changed; this file is already imported on {ro.repair_order_number} ({who_pays(parsed)}, "
         f"version {entry['version']})."
     )
     status = NEEDS_REVIEW if differences else UPDATED
@@ -291,10 +292,6 @@ def _result(
         deductible=computed.deductible,
         version=parsed.version,
     )
-
-
-def _who(parsed: BmsEstimate) -> str:
-    return "customer pay" if parsed.is_customer_pay else f"claim {parsed.claim.claim_number}"
 
 
 def _record(
@@ -346,113 +343,3 @@ def _failed(
         db.session.rollback()
         log.exception("Could not record the failed BMS import of %s", name)
     return ImportResult(file=name, status=FAILED, message=message, import_id=record_id)
-
-
-def _money(value: Decimal | None) -> str:
-    return f"{to_money(value):,.2f}"
-
-
-def _difference_text(row: Comparison) -> str:
-    assert row.difference is not None and row.stated is not None
-    side = "more" if row.difference < 0 else "less"
-    return (
-        f"{row.label}: the file says {_money(row.stated)}, the lines add up to {_money(row.computed)} "
-        f"({_money(abs(row.difference))} {side} in the file)"
-    )
-
-
-def _message(
-    name: str,
-    parsed: BmsEstimate,
-    applied: Applied,
-    computed: ComputedTotals,
-    differences: list[Comparison],
-) -> str:
-    ro, who = applied.repair_order.repair_order_number, _who(parsed)
-    if applied.first_import:
-        text = (
-            f"{name}: imported on {ro} ({who}): {len(parsed.lines)} lines, "
-            f"{applied.part_lines_created} part lines to source, gross {_money(computed.gross)}, "
-            f"net {_money(computed.net)}."
-        )
-    else:
-        counts = applied.changes.counts() if applied.changes is not None else {"added": 0, "removed": 0, "changed": 0}
-        label = f"supplement {parsed.version}" if parsed.version > applied.previous_version else "a new export"
-        text = (
-            f"{name}: {label} updated {ro} ({who}): {counts['added']} lines added, {counts['removed']} removed, "
-            f"{counts['changed']} changed; gross {_money(applied.previous_gross)} -> {_money(computed.gross)}."
-        )
-    notes = list(applied.notes)
-    if differences:
-        notes.insert(0, "Needs review: " + "; ".join(_difference_text(row) for row in differences))
-    return " ".join([text, *[note if note.endswith(".") else note + "." for note in notes]])
-
-
-def _parsed_data(
-    parsed: BmsEstimate,
-    applied: Applied,
-    status: str,
-    message: str,
-    rows: list[Comparison],
-    differences: list[Comparison],
-    computed: ComputedTotals,
-) -> dict[str, Any]:
-    owner = parsed.owner
-    vehicle = parsed.vehicle
-    return {
-        "outcome": applied.outcome,
-        "status": status,
-        "message": message,
-        "repair_order": applied.repair_order.repair_order_number,
-        "repair_order_id": applied.repair_order.id,
-        "estimate_id": applied.estimate.id,
-        "claim_number": parsed.claim.claim_number,
-        "vin": applied.vin,
-        "version": parsed.version,
-        "previous_version": None if applied.first_import else applied.previous_version,
-        "lines": len(parsed.lines),
-        "totals": [row.as_json() for row in rows],
-        "differences": [row.as_json() for row in differences],
-        "changes": applied.changes.as_json() if applied.changes is not None else None,
-        "document": {
-            "id": parsed.document_id,
-            "provider": parsed.provider,
-            "bms_version": parsed.bms_version,
-            "created_at": parsed.created_at.isoformat() if parsed.created_at else None,
-            "currency": parsed.currency,
-        },
-        "owner": {
-            "name": owner.display_name,
-            "phones": owner.phones,
-            "email": owner.email,
-            "address": ", ".join(p for p in (owner.address1, owner.city, owner.state, owner.postal_code) if p),
-        },
-        "insurer": parsed.insurer_name,
-        "estimator": parsed.estimator.display_name if parsed.estimator else None,
-        "claim": {
-            "policy_number": parsed.claim.policy_number,
-            "deductible": None if parsed.claim.deductible is None else str(parsed.claim.deductible),
-            "deductible_status": parsed.claim.deductible_status,
-            "loss_date": parsed.claim.loss_date.isoformat() if parsed.claim.loss_date else None,
-            "point_of_impact": parsed.claim.point_of_impact,
-            "total_loss": parsed.claim.total_loss,
-        },
-        "vehicle": {
-            "year": vehicle.year,
-            "make": vehicle.make,
-            "model": vehicle.model,
-            "trim": vehicle.trim,
-            "body_style": vehicle.body_style,
-            "plate": vehicle.license_plate,
-            "plate_state": vehicle.plate_state,
-            "paint_code": vehicle.paint_code,
-            "odometer": vehicle.odometer,
-            "drivable": vehicle.drivable,
-        },
-        "rates": {
-            "labor": {code: str(rate) for code, rate in parsed.rates.labor.items()},
-            "paint_materials": None if parsed.rates.paint_materials is None else str(parsed.rates.paint_materials),
-            "taxes": {code: str(rate) for code, rate in parsed.rates.taxes.items()},
-        },
-        "tax_by_type": {code: str(amount) for code, amount in computed.tax_by_type.items()},
-    }
