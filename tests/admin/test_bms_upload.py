@@ -290,3 +290,15 @@ def test_an_upload_over_the_request_limit_comes_back_with_a_message(app, world):
     assert "larger than the 4 KB limit" in page
     with app.app_context():
         assert count(BmsImport) == 0
+
+
+def test_the_ro_page_shows_each_imported_lines_hours_and_part_number(app, world):
+    client = client_for(app, world["estimator"])
+    upload(client, V0)
+    with app.app_context():
+        ro_id = db.session.scalar(sa.select(RepairOrder.id))
+
+    page = client.get(f"/admin/repair_orders/details/?id={ro_id}").get_data(as_text=True)
+
+    lines = section(page, "estimate-lines")
+    assert "Bumper Cover 71101-TBA-A00 1.00 2.20 412.50" in lines  # the part and its 2.2 h of body labor
