@@ -31,7 +31,7 @@ from collisionos.domain.vin import validate_vin
 from collisionos.extensions import db
 from collisionos.models import BmsImport, ClaimManagement, RepairOrder
 from collisionos.models.enums import RepairOrderStatus as R
-from collisionos.services.bms.apply import apply_estimate, imported_already
+from collisionos.services.bms.apply import apply_estimate, estimate_of, imported_already
 from collisionos.services.bms.report import difference_text, import_message, import_report, who_pays
 from collisionos.services.unit_of_work import use_case
 
@@ -216,7 +216,8 @@ def _import(
     snapshots = [snapshot(line, parsed.rates, parsed.totals) for line in parsed.lines]
     with use_case(actor, reason=f"Estimate imported from {name}"):
         claim, ro = _find_repair_order(shop_id, parsed)
-        same = imported_already(shop_id, ro, digest)
+        estimate = estimate_of(shop_id, ro)
+        same = imported_already(estimate, digest)
         if ro is not None and same is not None:
             return _unchanged(name, parsed, ro, same, computed, differences, vin)
         record = _record(shop_id, name, data, parsed, actor=actor, now=now, started=started)
@@ -227,6 +228,7 @@ def _import(
             vin,
             claim,
             ro,
+            estimate,
             computed=computed,
             snapshots=snapshots,
             digest=digest,

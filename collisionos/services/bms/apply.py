@@ -46,7 +46,6 @@ class Applied:
     changes: LineChanges | None = None
     part_lines_created: int = 0
     notes: list[str] = field(default_factory=list)
-    history_entry: dict[str, Any] | None = None  # the version appended to the estimate's history
 
 
 def _line_numbers(parsed: BmsEstimate) -> list[int]:
@@ -57,7 +56,8 @@ def _line_numbers(parsed: BmsEstimate) -> list[int]:
     return list(range(1, len(numbers) + 1))
 
 
-def _estimate_of(shop_id: int, ro: RepairOrder | None) -> Estimate | None:
+def estimate_of(shop_id: int, ro: RepairOrder | None) -> Estimate | None:
+    """The RO's estimate, locked for the import."""
     if ro is None or ro.estimate_id is None:
         return None
     return db.session.scalars(
@@ -65,9 +65,8 @@ def _estimate_of(shop_id: int, ro: RepairOrder | None) -> Estimate | None:
     ).one_or_none()
 
 
-def imported_already(shop_id: int, ro: RepairOrder | None, digest: str) -> dict[str, Any] | None:
+def imported_already(estimate: Estimate | None, digest: str) -> dict[str, Any] | None:
     """The estimate's latest version when it came from this very file (a re-import changes nothing)."""
-    estimate = _estimate_of(shop_id, ro)
     history = (estimate.version_history or []) if estimate is not None else []
     return history[-1] if history and history[-1].get("sha256") == digest else None
 
@@ -78,6 +77,7 @@ def apply_estimate(
     vin: str,
     claim: ClaimManagement | None,
     ro: RepairOrder | None,
+    estimate: Estimate | None,
     *,
     computed: ComputedTotals,
     snapshots: list[dict[str, Any]],
@@ -86,17 +86,15 @@ def apply_estimate(
     actor: Any,
     now: datetime,
 ) -> Applied:
-    """Write what the file says; refuse an older version than the one already imported."""
-    estimate = _estimate_of(shop_id, ro)
+    """Write what the file says into ``ro`` and ``estimate`` (new ones when None); refuse an older version."""
     history = list(estimate.version_history or []) if estimate is not None else []
     previous = history[-1] if history else None
-    if previous is not None and ro is not None:
-        if parsed.version < int(previous["version"]):
-            raise BmsRejected(
-                f"this is version {parsed.version}, older than version {previous['version']} already imported on "
-                f"{ro.repair_order_number}; nothing changed",
-                rule="bms_older_version",
-            )
+    if previous is not None and ro is not None and parsed.version < int(previous["version"]):
+        raise BmsRejected(
+            f"this is version {parsed.version}, older than version {previous['version']} already imported on "
+            f"{ro.repair_order_number}; nothing changed",
+            rule="bms_older_version",
+        )
     customer = ro.customer if ro is not None else customer_for(shop_id, parsed.owner)
     if ro is not None:
         fill_customer(customer, parsed.owner)
@@ -151,7 +149,7 @@ def apply_estimate(
         previous_version=int(previous["version"]) if previous else 0,
         previous_gross=Decimal(previous["gross"]) if previous else ZERO,
     )
-    _apply_lines(applied, parsed, snapshots, previous, claim, new_estimate=new_estimate, actor=actor, now=now)
+    kept = _apply_lines(applied, parsed, snapshots, previous, claim, new_estimate=new_estimate, actor=actor, now=now)
     if ro.ro_status == R.DRAFT:
         _move(ro, R.ESTIMATE_PENDING, actor=actor, now=now, reason="Estimate imported", override=False)
     refresh_repair_order(ro, now)
@@ -167,9 +165,8 @@ def apply_estimate(
         "tax": str(computed.tax),
         "lines": len(parsed.lines),
         "changes": applied.changes.counts() if applied.changes is not None else None,
-        "line_snapshots": applied.history_entry["line_snapshots"] if applied.history_entry else [],
+        "line_snapshots": kept,
     }
-    applied.history_entry = entry
     estimate.version_history = [*history, entry]
     return applied
 
@@ -217,7 +214,7 @@ def _apply_lines(
     new_estimate: bool,
     actor: Any,
     now: datetime,
-) -> None:
+) -> list[dict[str, Any]]:
     ro, estimate = applied.repair_order, applied.estimate
     existing = (
         {
@@ -266,9 +263,7 @@ def _apply_lines(
         first_version=previous is None,
         actor=actor,
     )
-    applied.history_entry = {
-        "line_snapshots": [dict(snap, estimate_line_id=item.id) for snap, item in zip(snapshots, items, strict=True)]
-    }
+    kept = [dict(snap, estimate_line_id=item.id) for snap, item in zip(snapshots, items, strict=True)]
     applied.notes += update_part_lines(ro, [items[index] for index in sorted(changed_index)], actor=actor)
     if parsed.claim.total_loss:
         applied.notes.append("Total loss: no part lines were created")
@@ -284,6 +279,7 @@ def _apply_lines(
         estimate.last_supplement_date = now
     if previous is not None:
         estimate.revision_count = (estimate.revision_count or 0) + 1
+    return kept
 
 
 def _fill_repair_order(ro: RepairOrder, parsed: BmsEstimate, shop_id: int, *, actor: Any) -> None:

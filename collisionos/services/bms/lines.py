@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -177,8 +178,9 @@ def sync_lines(
 def update_part_lines(ro: RepairOrder, changed: list[EstimateLineItem], *, actor: Any) -> list[str]:
     """Bring the part lines of changed estimate lines up to date; say which were already bought."""
     notes = []
+    parts = _part_lines_of(ro, [item.id for item in changed])
     for item in changed:
-        for part in _part_lines_of(ro, item.id):
+        for part in parts.get(item.id, []):
             part.list_price = part.sell_price = item.unit_price
             part.updated_by = actor.id
             if part.part_status in NOT_BOUGHT:
@@ -193,8 +195,9 @@ def update_part_lines(ro: RepairOrder, changed: list[EstimateLineItem], *, actor
 def retire_part_lines(ro: RepairOrder, removed: list[EstimateLineItem], *, actor: Any, now: datetime) -> list[str]:
     """Removed lines: their part lines not yet bought are cancelled, bought ones are flagged for return."""
     notes = []
+    parts = _part_lines_of(ro, [item.id for item in removed])
     for item in removed:
-        for part in _part_lines_of(ro, item.id):
+        for part in parts.get(item.id, []):
             if part.part_status in NOT_BOUGHT:
                 set_status(part, PartStatus.CANCELLED, actor=actor, now=now)
                 notes.append(f"{item.description}: part line cancelled")
@@ -205,11 +208,16 @@ def retire_part_lines(ro: RepairOrder, removed: list[EstimateLineItem], *, actor
     return notes
 
 
-def _part_lines_of(ro: RepairOrder, estimate_line_id: int) -> list[PartLine]:
-    return list(
-        db.session.scalars(
-            sa.select(PartLine).where(
-                PartLine.repair_order_id == ro.id, PartLine.estimate_line_item_id == estimate_line_id
-            )
+def _part_lines_of(ro: RepairOrder, estimate_line_ids: list[int]) -> dict[int, list[PartLine]]:
+    """The RO's part lines of these estimate lines, by estimate line (one query)."""
+    found: dict[int, list[PartLine]] = defaultdict(list)
+    if not estimate_line_ids:
+        return found
+    rows = db.session.scalars(
+        sa.select(PartLine).where(
+            PartLine.repair_order_id == ro.id, PartLine.estimate_line_item_id.in_(estimate_line_ids)
         )
     )
+    for part in rows:
+        found[part.estimate_line_item_id].append(part)
+    return found
